@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The kernels are compiled for the machine that builds them (like llama.cpp's GGML_NATIVE):
+// a plain build targets SSE2 only and runs the SIMD code 2-60x slower
+// (../shared/reference/swift-simd-kernels.md). Set BORA_PORTABLE=1 to build without it.
+import Foundation
+let portable = ProcessInfo.processInfo.environment["BORA_PORTABLE"] == "1"
+let cpuFlags: [SwiftSetting] = portable ? [] : [.unsafeFlags(["-target-cpu", "native"])]
+
+let package = Package(
+    name: "Bora",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "bora", targets: ["bora"]),
+        .library(name: "BoraEngine", targets: ["BoraEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(name: "BoraKernels", swiftSettings: cpuFlags),
+        .target(name: "BoraFormats", dependencies: ["BoraKernels"], swiftSettings: cpuFlags),
+        .target(name: "BoraTokenizers", swiftSettings: cpuFlags),
+        .target(name: "BoraModels", dependencies: ["BoraKernels", "BoraFormats"], swiftSettings: cpuFlags),
+        .target(
+            name: "BoraEngine",
+            dependencies: ["BoraModels", "BoraFormats", "BoraTokenizers", "BoraKernels"],
+            swiftSettings: cpuFlags),
+        .executableTarget(
+            name: "bora",
+            dependencies: ["BoraEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: cpuFlags),
+        .testTarget(name: "BoraKernelsTests", dependencies: ["BoraKernels"], swiftSettings: cpuFlags),
+        .testTarget(name: "BoraFormatsTests", dependencies: ["BoraFormats"], swiftSettings: cpuFlags),
+        .testTarget(name: "BoraTokenizersTests", dependencies: ["BoraTokenizers"], swiftSettings: cpuFlags),
+        .testTarget(name: "BoraModelsTests", dependencies: ["BoraModels"], swiftSettings: cpuFlags),
+        .testTarget(name: "BoraEngineTests", dependencies: ["BoraEngine"], swiftSettings: cpuFlags),
+    ],
+    swiftLanguageModes: [.v6]
+)
