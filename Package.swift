@@ -10,7 +10,7 @@ let cpuFlags: [SwiftSetting] = portable ? [] : [.unsafeFlags(["-target-cpu", "na
 
 let package = Package(
     name: "Bora",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "bora", targets: ["bora"]),
         .library(name: "BoraEngine", targets: ["BoraEngine"]),

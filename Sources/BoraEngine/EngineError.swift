@@ -1,0 +1,22 @@
+import BoraFormats
+import BoraModels
+
+/// Errors of the engine layer; each message names the problem and what to do.
+public enum EngineError: Error, CustomStringConvertible {
+    case invalidParameter(String)
+    case unsupportedArchitecture(path: String, architecture: String)
+    case format(FormatError)
+    case model(ModelError)
+    case tokenizer(path: String, message: String)
+
+    public var description: String {
+        switch self {
+        case let .invalidParameter(m): return m
+        case let .unsupportedArchitecture(path, arch):
+            return "'\(path)' is a '\(arch)' model; Bora runs llama-architecture GGUF files (Llama, Mistral, Mixtral, SmolLM). Use a model of that family."
+        case let .format(e): return e.description
+        case let .model(e): return e.description
+        case let .tokenizer(path, message): return "'\(path)': tokenizer: \(message)"
+        }
+    }
+}

@@ -1,0 +1,34 @@
+/// How the next token is chosen. Defaults are llama.cpp's (`common_params_sampling`).
+public struct SamplingParameters: Codable, Sendable, Equatable {
+    /// 0 (or less) is greedy.
+    public var temperature: Float = 0.8
+    /// 0 disables.
+    public var topK: Int = 40
+    /// 1 disables.
+    public var topP: Float = 0.95
+    /// 0 disables.
+    public var minP: Float = 0.05
+    /// 1 disables. Divides positive logits (multiplies negative ones) of tokens among the last `repeatLastN`.
+    public var repeatPenalty: Float = 1.0
+    public var repeatLastN: Int = 64
+    /// nil picks a random seed.
+    public var seed: UInt64?
+
+    public init() {}
+
+    public static let greedy: SamplingParameters = {
+        var p = SamplingParameters()
+        p.temperature = 0
+        return p
+    }()
+
+    /// Checks ranges; the message names the option.
+    public func validate() throws(EngineError) {
+        guard temperature.isFinite, temperature >= 0 else { throw .invalidParameter("temperature must be 0 or more (0 is greedy), got \(temperature)") }
+        guard topK >= 0 else { throw .invalidParameter("top-k must be 0 (off) or more, got \(topK)") }
+        guard topP > 0, topP <= 1 else { throw .invalidParameter("top-p must be in (0, 1], got \(topP)") }
+        guard minP >= 0, minP <= 1 else { throw .invalidParameter("min-p must be in [0, 1], got \(minP)") }
+        guard repeatPenalty.isFinite, repeatPenalty > 0 else { throw .invalidParameter("repeat penalty must be positive (1 is off), got \(repeatPenalty)") }
+        guard repeatLastN >= 0 else { throw .invalidParameter("repeat-last-n must be 0 or more, got \(repeatLastN)") }
+    }
+}

@@ -1,0 +1,47 @@
+import BoraKernels
+
+/// Preallocated buffers of one session, sized for `batch` tokens. Shapes are (batch, width), row-major.
+final class Scratch {
+    let x, xn, q, k, v, att, o, gate, up: UnsafeMutablePointer<Float>
+    let logits: UnsafeMutablePointer<Float>
+    /// Quantized activations: `batch` rows of `xqStride` bytes.
+    let xq: UnsafeMutableRawPointer
+    let xqStride: Int
+    /// Attention scores, `context` floats per thread.
+    let scores: UnsafeMutablePointer<Float>
+    let context: Int
+    private var all: [UnsafeMutablePointer<Float>] = []
+
+    init(config c: LlamaConfig, batch: Int, context: Int, threads: Int, weights: LlamaWeights) {
+        func make(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, n))
+            p.initialize(repeating: 0, count: max(1, n))
+            return p
+        }
+        x = make(batch * c.embeddingLength)
+        xn = make(batch * c.embeddingLength)
+        q = make(batch * c.queryDim)
+        k = make(batch * c.kvDim)
+        v = make(batch * c.kvDim)
+        att = make(batch * c.queryDim)
+        o = make(batch * c.embeddingLength)
+        gate = make(batch * c.feedForwardLength)
+        up = make(batch * c.feedForwardLength)
+        logits = make(batch * c.vocabularySize)
+        scores = make(threads * context)
+        self.context = context
+        all = [x, xn, q, k, v, att, o, gate, up, logits, scores]
+        var stride = 64
+        let matrices = weights.layers.flatMap { [$0.wq, $0.wk, $0.wv, $0.wo, $0.gate, $0.up, $0.down] } + [weights.output]
+        for m in matrices {
+            stride = max(stride, Quant.activationBytes(for: m.type, count: m.cols))
+        }
+        xqStride = (stride + 63) / 64 * 64
+        xq = UnsafeMutableRawPointer.allocate(byteCount: batch * xqStride, alignment: 64)
+    }
+
+    deinit {
+        all.forEach { $0.deallocate() }
+        xq.deallocate()
+    }
+}
