@@ -1,0 +1,47 @@
+import ArgumentParser
+import BoraEngine
+import BoraModels
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Continue a raw text prompt (no chat template), streaming the text to stdout.")
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(name: [.customLong("prompt"), .customShort("p")], help: "The prompt text. Special-token text such as <|im_start|> becomes the special token.")
+    var prompt: String
+    @Option(name: [.customLong("max-tokens"), .customShort("n")], help: "Most tokens to generate.")
+    var maxTokens: Int = 256
+    @Option(help: "Context size in tokens (default: prompt plus --max-tokens, at most the model's).")
+    var context: Int?
+    @OptionGroup var sampling: SamplingOptions
+    @OptionGroup var threads: ThreadOptions
+    @Flag(help: "Print one JSON object at the end instead of streaming text.")
+    var json = false
+
+    func validate() throws {
+        guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be 0 or more, got \(maxTokens)") }
+        if let context, context < 1 { throw ValidationError("--context must be at least 1, got \(context)") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let loaded = try LoadedModel(path: modelOptions.model)
+            let prompt = try loaded.tokenize(self.prompt)
+            let capacity = context ?? prompt.count + maxTokens
+            let session = DecoderSession(model: loaded.model, contextLength: capacity, threads: threads.count)
+            let generator = Generator(loaded: loaded, session: session)
+            let result = try generator.generate(prompt: prompt, maxTokens: maxTokens, sampling: sampling.parameters,
+                                                onText: json ? { _ in } : { emit($0) })
+            if json {
+                print(try BoraCLI.json(result))
+            } else {
+                emit("\n")
+            }
+        }
+    }
+}
+
+/// Namespace for helpers whose names clash with option properties.
+enum BoraCLI {
+    static func json<T: Encodable>(_ value: T) throws -> String { try bora.json(value) }
+}

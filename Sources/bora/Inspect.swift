@@ -1,0 +1,50 @@
+import ArgumentParser
+import BoraEngine
+import BoraFormats
+import BoraModels
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a GGUF file's architecture, hyperparameters, tokenizer, metadata and tensors.")
+
+    @Argument(help: "A GGUF file.") var file: String
+
+    func run() throws {
+        try reportingErrors {
+            let gguf = try GGUFFile(path: file)
+            print("file: \(file)")
+            print("GGUF version \(gguf.version), \(gguf.fileSize) bytes, \(gguf.tensors.count) tensors, alignment \(gguf.alignment)")
+            let arch = gguf.metadata["general.architecture"]?.string ?? "(none)"
+            print("architecture: \(arch)")
+            if let name = gguf.metadata["general.name"]?.string { print("name: \(name)") }
+            if gguf.tensors.isEmpty {
+                print("(vocabulary only: no weights)")
+            } else if let config = try? LlamaConfig(gguf: gguf) {
+                print("hyperparameters:")
+                print("  vocabulary: \(config.vocabularySize)")
+                print("  embedding: \(config.embeddingLength), layers: \(config.blockCount), feed-forward: \(config.feedForwardLength)")
+                print("  heads: \(config.headCount), kv heads: \(config.headCountKV), head size: \(config.headDim)")
+                print("  rope: theta \(config.ropeTheta), dimensions \(config.ropeDimensions), linear factor \(config.ropeLinearFactor)")
+                print("  rms norm epsilon: \(config.rmsNormEpsilon), context length: \(config.contextLength)")
+                let params = gguf.tensors.reduce(0) { $0 + $1.elementCount }
+                let bytes = gguf.tensors.reduce(0) { $0 + $1.byteCount }
+                print("  parameters: \(params), weight bytes: \(bytes) (\(String(format: "%.2f", Double(bytes) * 8 / Double(max(params, 1)))) bits per weight)")
+            }
+            print("tokenizer:")
+            print("  model: \(gguf.metadata["tokenizer.ggml.model"]?.string ?? "(none)"), pre: \(gguf.metadata["tokenizer.ggml.pre"]?.string ?? "(none)")")
+            print("  tokens: \(gguf.metadata["tokenizer.ggml.tokens"]?.array?.count ?? 0), merges: \(gguf.metadata["tokenizer.ggml.merges"]?.array?.count ?? 0)")
+            for key in ["bos_token_id", "eos_token_id", "unknown_token_id", "padding_token_id", "add_bos_token", "add_eos_token"] {
+                if let v = gguf.metadata["tokenizer.ggml." + key] { print("  \(key): \(v.summary())") }
+            }
+            if let t = gguf.metadata["tokenizer.chat_template"]?.string { print("  chat template: \(t.utf8.count) bytes") }
+            print("metadata:")
+            for key in gguf.metadataKeys {
+                if let v = gguf.metadata[key] { print("  \(key) = \(v.summary())") }
+            }
+            print("tensors:")
+            for t in gguf.tensors {
+                print("  \(t.name)  \(t.type)  [\(t.shape.map(String.init).joined(separator: ", "))]")
+            }
+        }
+    }
+}

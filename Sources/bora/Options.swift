@@ -1,0 +1,73 @@
+import ArgumentParser
+import BoraEngine
+import Foundation
+
+struct ModelOptions: ParsableArguments {
+    @Option(name: [.customLong("model"), .customLong("tokenizer"), .customShort("m")],
+            help: "Path to a GGUF model file.")
+    var model: String
+}
+
+struct ThreadOptions: ParsableArguments {
+    @Option(name: [.customLong("threads"), .customShort("t")], help: "Threads for the matrix products (default: all cores).")
+    var threads: Int?
+
+    var count: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+
+    func validate() throws {
+        if let threads, threads < 1 || threads > 512 {
+            throw ValidationError("--threads must be between 1 and 512, got \(threads)")
+        }
+    }
+}
+
+struct SamplingOptions: ParsableArguments {
+    @Option(help: "Sampling temperature; 0 is greedy.") var temperature: Float = 0.8
+    @Option(name: .customLong("top-k"), help: "Keep the K most likely tokens (0: off).") var topK: Int = 40
+    @Option(name: .customLong("top-p"), help: "Keep the smallest set of tokens whose probability reaches P (1: off).") var topP: Float = 0.95
+    @Option(name: .customLong("min-p"), help: "Drop tokens less likely than P times the most likely one (0: off).") var minP: Float = 0.05
+    @Option(name: .customLong("repeat-penalty"), help: "Penalty for tokens among the last 64 (1: off).") var repeatPenalty: Float = 1.0
+    @Option(help: "Random seed; the same seed gives the same text.") var seed: UInt64?
+
+    var parameters: SamplingParameters {
+        var p = SamplingParameters()
+        p.temperature = temperature
+        p.topK = topK
+        p.topP = topP
+        p.minP = minP
+        p.repeatPenalty = repeatPenalty
+        p.seed = seed
+        return p
+    }
+
+    func validate() throws {
+        do { try parameters.validate() } catch { throw ValidationError(error.description) }
+    }
+}
+
+/// Runs a command body, turning Bora's errors into a message on stderr and exit status 1.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let e as ExitCode {
+        throw e
+    } catch let e as ValidationError {
+        throw e
+    } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode(1)
+    }
+}
+
+/// Writes text to stdout at once (no buffering), for streaming.
+func emit(_ text: String) {
+    FileHandle.standardOutput.write(Data(text.utf8))
+}
+
+/// JSON text of an Encodable value (keys in declaration order; non-finite floats as strings).
+func json<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.withoutEscapingSlashes]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}

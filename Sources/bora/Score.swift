@@ -1,0 +1,40 @@
+import ArgumentParser
+import BoraEngine
+import BoraModels
+import Foundation
+
+struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate one token sequence from an empty cache: argmax, NLL and logits per position.")
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: "Comma-separated token ids.") var tokens: String
+    @Option(help: "Print the full logits of the last N positions.") var last: Int = 0
+    @OptionGroup var threads: ThreadOptions
+    @Flag(help: "Print JSON (the only output format).") var json = false
+
+    struct Output: Encodable {
+        let argmax: [Int]
+        let nll: [Double]
+        let logits: [[Float]]
+    }
+
+    func run() throws {
+        try reportingErrors {
+            var ids: [Int] = []
+            for part in tokens.split(separator: ",") {
+                guard let id = Int(part.trimmingCharacters(in: .whitespaces)) else {
+                    throw EngineError.invalidParameter("--tokens must be comma-separated integers; '\(part)' is not one")
+                }
+                ids.append(id)
+            }
+            guard !ids.isEmpty else { throw EngineError.invalidParameter("--tokens is empty: give at least one id") }
+            guard last >= 0 else { throw EngineError.invalidParameter("--last must be 0 or more, got \(last)") }
+            let loaded = try LoadedModel(path: modelOptions.model)
+            let session = DecoderSession(model: loaded.model, contextLength: ids.count, threads: threads.count)
+            var logits: [[Float]] = []
+            let s = try session.score(ids, keepLast: last) { _, row in logits.append(Array(row)) }
+            print(try BoraCLI.json(Output(argmax: s.argmax, nll: s.nll, logits: logits)))
+        }
+    }
+}
