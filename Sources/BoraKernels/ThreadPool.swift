@@ -119,8 +119,10 @@ private final class PoolState: @unchecked Sendable {
         }
     }
 
+    /// Workers start before any dispatch, at generation 0: reading the counter here instead could miss a
+    /// dispatch made before the thread got to run.
     func workerLoop(index: Int) {
-        var seen = generation.load(ordering: .acquiring)
+        var seen = 0
         while true {
             var spins = 0
             var current = generation.load(ordering: .acquiring)
