@@ -19,7 +19,9 @@ enum ByteLevelEncoding {
     }()
 
     /// UTF-8 of `scalarForByte[b]`: one or two bytes.
-    static let utf8ForByte: [[UInt8]] = scalarForByte.map { Array(String(Unicode.Scalar($0)!).utf8) }
+    static let utf8ForByte: [[UInt8]] = scalarForByte.map { scalar in
+        scalar < 0x80 ? [UInt8(scalar)] : [UInt8(0xC0 | scalar >> 6), UInt8(0x80 | scalar & 0x3F)]   // all < 0x800
+    }
 
     /// The byte a character stands for, or nil for characters outside the mapping. Indexed by scalar value < 324.
     static let byteForScalar: [Int16] = {

@@ -108,3 +108,11 @@ struct ScalarText {
         Array("!\"#$%&'()*+,-./:;<=>?@[\\]^_{|}~".unicodeScalars).contains { $0.value == UInt32(c) }
     }
 }
+
+/// Test hook: the pre-tokens of `text` for a byte-level BPE vocabulary with `tokenizer.ggml.pre` = `pre`.
+package func preTokenize(_ text: String, pre: String?) -> [String] {
+    let bytes = Array(text.utf8)
+    let (scalars, offsets) = UTF8Scalars.decode(bytes[...])
+    let splitter = PreTokenizer(kind: PreTokenizerConfiguration(pre: pre).kind)
+    return splitter.split(scalars).map { String(decoding: bytes[offsets[$0.lowerBound]..<offsets[$0.upperBound]], as: UTF8.self) }
+}
