@@ -6,7 +6,8 @@ extension Fast {
     static func matvecQ4_0(_ w: UnsafeRawPointer, cols: Int, rows: Range<Int>, x: UnsafeRawPointer, y: UnsafeMutablePointer<Float>) {
         let nb = cols / 32, rowBytes = nb &* 18
         let eight = SIMD32<Int16>(repeating: 8)
-        withWidenedActivations(x, blocks: nb, q8_1: false) { xq, xd, _ in
+        withWidenedActivations(x, blocks: nb, q8_1: false) { a in
+            let xq = a.q, xd = a.d
             for r in rows {
                 let row = w + r &* rowBytes
                 var acc0 = SIMD16<Float>(), acc1 = acc0
@@ -34,7 +35,8 @@ extension Fast {
 
     static func matvecQ4_1(_ w: UnsafeRawPointer, cols: Int, rows: Range<Int>, x: UnsafeRawPointer, y: UnsafeMutablePointer<Float>) {
         let nb = cols / 32, rowBytes = nb &* 20
-        withWidenedActivations(x, blocks: nb, q8_1: true) { xq, xd, xs in
+        withWidenedActivations(x, blocks: nb, q8_1: true) { a in
+            let xq = a.q, xd = a.d, xs = a.s
             for r in rows {
                 let row = w + r &* rowBytes
                 var acc0 = SIMD16<Float>(), acc1 = acc0

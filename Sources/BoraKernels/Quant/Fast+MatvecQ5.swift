@@ -2,13 +2,22 @@
 // per-lane variable shifts on 16-bit lanes (bit j of qh belongs to element j).
 
 extension Fast {
+    static func matvecQ5_0(_ w: UnsafeRawPointer, cols: Int, rows: Range<Int>, x: UnsafeRawPointer, y: UnsafeMutablePointer<Float>) {
+        matvecQ5(w, cols: cols, rows: rows, x: x, y: y, hasMin: false)
+    }
+
+    static func matvecQ5_1(_ w: UnsafeRawPointer, cols: Int, rows: Range<Int>, x: UnsafeRawPointer, y: UnsafeMutablePointer<Float>) {
+        matvecQ5(w, cols: cols, rows: rows, x: x, y: y, hasMin: true)
+    }
+
     static func matvecQ5(
         _ w: UnsafeRawPointer, cols: Int, rows: Range<Int>, x: UnsafeRawPointer, y: UnsafeMutablePointer<Float>, hasMin: Bool
     ) {
         let stride = hasMin ? 24 : 22, qhOffset = hasMin ? 4 : 2
         let nb = cols / 32, rowBytes = nb &* stride
         let offset = SIMD32<Int16>(repeating: hasMin ? 0 : 16)
-        withWidenedActivations(x, blocks: nb, q8_1: hasMin) { xq, xd, xs in
+        withWidenedActivations(x, blocks: nb, q8_1: hasMin) { a in
+            let xq = a.q, xd = a.d, xs = a.s
             for r in rows {
                 let row = w + r &* rowBytes
                 var acc0 = SIMD16<Float>(), acc1 = acc0

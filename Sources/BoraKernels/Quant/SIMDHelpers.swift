@@ -85,10 +85,15 @@ func toFloat(_ v: SIMD32<Int16>) -> (SIMD16<Float>, SIMD16<Float>) {
 }
 
 /// p[2i] + p[2i+1] as 32-bit lanes (what `pmaddwd` does after the multiply): bit-cast and shifts.
+///
+/// Three operations: with l = hi * 2^16 + lo (lo the unsigned low half), l + (l << 16) is
+/// (hi + lo_signed) * 2^16 + lo, and the arithmetic shift leaves hi + lo_signed. Requires
+/// |p[2i] + p[2i+1]| <= 32767, which holds for every kernel here (at most 2 * 128 * 127 = 32512: quants
+/// are at most 8 bits wide and activation quants lie in -127...127).
 @inline(__always)
 func pairSum(_ p: SIMD32<Int16>) -> SIMD16<Int32> {
     let l = unsafeBitCast(p, to: SIMD16<Int32>.self)
-    return ((l &<< 16) &>> 16) &+ (l &>> 16)
+    return (l &+ (l &<< 16)) &>> 16
 }
 
 /// Splits 16 bytes of packed nibbles into 32 lanes: low nibbles are elements 0..<16, high nibbles 16..<32
