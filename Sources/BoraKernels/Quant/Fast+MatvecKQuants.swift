@@ -5,7 +5,7 @@
 extension Fast {
     static func matvecQ4_K(_ w: UnsafeRawPointer, cols: Int, rows: Range<Int>, x: UnsafeRawPointer, y: UnsafeMutablePointer<Float>) {
         let nb = cols / 256, rowBytes = nb &* 144
-        let low4 = SIMD32<Int16>(repeating: 0x0F), four = SIMD32<Int16>(repeating: 4)
+        let low4 = SIMD16<Int16>(repeating: 0x0F), four = SIMD16<Int16>(repeating: 4)
         for r in rows {
             let row = w + r &* rowBytes
             var acc = SIMD16<Float>()
@@ -15,11 +15,13 @@ extension Fast {
                 let (sc, mn) = q4KScales(wb + 4)
                 var isum = SIMD16<Int32>()
                 for c in 0..<4 {
-                    let q = widen(wb.loadUnaligned(fromByteOffset: 16 &+ 32 &* c, as: SIMD32<UInt8>.self))
+                    let (qa, qb) = widenHalves(wb, 16 &+ 32 &* c)
+                    let lo = SIMD32<Int16>(lowHalf: qa & low4, highHalf: qb & low4)
+                    let hi = SIMD32<Int16>(lowHalf: qa &>> four, highHalf: qb &>> four)
                     let x0 = widen(xb.loadUnaligned(fromByteOffset: 4 &+ 64 &* c, as: SIMD32<Int8>.self))
                     let x1 = widen(xb.loadUnaligned(fromByteOffset: 36 &+ 64 &* c, as: SIMD32<Int8>.self))
-                    isum &+= pairSum((q & low4) &* x0) &* SIMD16<Int32>(repeating: sc[2 &* c])
-                    isum &+= pairSum((q &>> four) &* x1) &* SIMD16<Int32>(repeating: sc[2 &* c &+ 1])
+                    isum &+= pairSum(lo &* x0) &* SIMD16<Int32>(repeating: sc[2 &* c])
+                    isum &+= pairSum(hi &* x1) &* SIMD16<Int32>(repeating: sc[2 &* c &+ 1])
                 }
                 let bsums = xb.loadUnaligned(fromByteOffset: 260, as: SIMD16<Int16>.self)
                 let l = unsafeBitCast(bsums, to: SIMD8<Int32>.self)      // bsums of sub-block s: lanes 2s, 2s+1
@@ -51,8 +53,6 @@ extension Fast {
 
     static func matvecQ6_K(_ w: UnsafeRawPointer, cols: Int, rows: Range<Int>, x: UnsafeRawPointer, y: UnsafeMutablePointer<Float>) {
         let nb = cols / 256, rowBytes = nb &* 210
-        let c3 = SIMD32<Int16>(repeating: 3), c15 = SIMD32<Int16>(repeating: 15), c32 = SIMD32<Int16>(repeating: 32)
-        let s2 = SIMD32<Int16>(repeating: 2), s4 = SIMD32<Int16>(repeating: 4), s6 = SIMD32<Int16>(repeating: 6)
         for r in rows {
             let row = w + r &* rowBytes
             var acc0 = SIMD16<Float>(), acc1 = acc0
@@ -60,13 +60,13 @@ extension Fast {
                 let wb = row + b &* 210, xb = x + b &* 292
                 var isum = SIMD16<Int32>()
                 for half in 0..<2 {
-                    let ql0 = widen(wb.loadUnaligned(fromByteOffset: 64 &* half, as: SIMD32<UInt8>.self))
-                    let ql1 = widen(wb.loadUnaligned(fromByteOffset: 64 &* half &+ 32, as: SIMD32<UInt8>.self))
-                    let qh = widen(wb.loadUnaligned(fromByteOffset: 128 &+ 32 &* half, as: SIMD32<UInt8>.self))
-                    let q0 = ((ql0 & c15) | ((qh & c3) &<< s4)) &- c32
-                    let q1 = ((ql1 & c15) | (((qh &>> s2) & c3) &<< s4)) &- c32
-                    let q2 = ((ql0 &>> s4) | (((qh &>> s4) & c3) &<< s4)) &- c32
-                    let q3 = ((ql1 &>> s4) | (((qh &>> s6) & c3) &<< s4)) &- c32
+                    let (l0a, l0b) = widenHalves(wb, 64 &* half)
+                    let (l1a, l1b) = widenHalves(wb, 64 &* half &+ 32)
+                    let (ha, hb) = widenHalves(wb, 128 &+ 32 &* half)
+                    let q0 = SIMD32<Int16>(lowHalf: q6Quant(l0a, ha, 0), highHalf: q6Quant(l0b, hb, 0))
+                    let q1 = SIMD32<Int16>(lowHalf: q6Quant(l1a, ha, 1), highHalf: q6Quant(l1b, hb, 1))
+                    let q2 = SIMD32<Int16>(lowHalf: q6Quant(l0a, ha, 2), highHalf: q6Quant(l0b, hb, 2))
+                    let q3 = SIMD32<Int16>(lowHalf: q6Quant(l1a, ha, 3), highHalf: q6Quant(l1b, hb, 3))
                     let xo = 4 &+ 128 &* half, so = 192 &+ 8 &* half
                     isum &+= q6Product(q0, xb, xo, wb, so)
                     isum &+= q6Product(q1, xb, xo &+ 32, wb, so &+ 2)
@@ -78,6 +78,15 @@ extension Fast {
             }
             y[r &- rows.lowerBound] = hsum(acc0 + acc1)
         }
+    }
+
+    /// Q6_K quants of quarter `quarter` (0...3) from 16 widened ql bytes and 16 qh bytes:
+    /// (ql nibble quarter / 2) | (2-bit field `quarter` of qh) << 4, minus 32.
+    @inline(__always)
+    static func q6Quant(_ ql: SIMD16<Int16>, _ qh: SIMD16<Int16>, _ quarter: Int16) -> SIMD16<Int16> {
+        let low = quarter < 2 ? ql & SIMD16<Int16>(repeating: 15) : ql &>> SIMD16<Int16>(repeating: 4)
+        let high = ((qh &>> SIMD16<Int16>(repeating: 2 &* quarter)) & SIMD16<Int16>(repeating: 3)) &<< SIMD16<Int16>(repeating: 4)
+        return (low | high) &- SIMD16<Int16>(repeating: 32)
     }
 
     /// 32 Q6_K quants times 32 Q8_K quants at `xb + xo`, pair-summed; lanes 0-7 (elements 0-15) scaled by the

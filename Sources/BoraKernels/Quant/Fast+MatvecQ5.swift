@@ -26,7 +26,7 @@ extension Fast {
                     let o = b &* stride
                     let qh = row.loadUnaligned(fromByteOffset: o &+ qhOffset, as: UInt32.self).littleEndian
                     let q = (nibbles(row.loadUnaligned(fromByteOffset: o &+ qhOffset &+ 4, as: SIMD16<UInt8>.self))
-                             | fifthBits(qh)) &- offset
+                             &+ fifthBits(qh)) &- offset  // disjoint bits: &+ is |, and SIMD32 `|` compiled to a per-lane loop
                     let p = pairSum(q &* xq.loadUnaligned(fromByteOffset: b &* 64, as: SIMD32<Int16>.self))
                     let d = SIMD16<Float>(repeating: loadHalf(row, o) * xd[b])
                     if b & 1 == 0 { acc0.addProduct(toFloat(p), d) } else { acc1.addProduct(toFloat(p), d) }
@@ -37,13 +37,15 @@ extension Fast {
         }
     }
 
-    /// Lane j holds 16 if bit j of `qh` is set, else 0.
+    /// Lane j holds 16 if bit j of `qh` is set, else 0: a multiply by 2^(15 - j) moves bit j to bit 15, a
+    /// shift by 11 to bit 4. (Per-lane variable shifts and `pointwiseMin` compiled to per-lane code or calls.)
     @inline(__always)
     static func fifthBits(_ qh: UInt32) -> SIMD32<Int16> {
-        let shifts = SIMD16<Int16>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-        let one = SIMD16<Int16>(repeating: 1), four = SIMD16<Int16>(repeating: 4)
-        let lo = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: qh))
-        let hi = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: qh >> 16))
-        return SIMD32<Int16>(lowHalf: ((lo &>> shifts) & one) &<< four, highHalf: ((hi &>> shifts) & one) &<< four)
+        let up = SIMD16<Int16>(
+            -32768, 16384, 8192, 4096, 2048, 1024, 512, 256, 128, 64, 32, 16, 8, 4, 2, 1)
+        let eleven = SIMD16<Int16>(repeating: 11), sixteen = SIMD16<Int16>(repeating: 16)
+        let lo = ((SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: qh)) &* up) &>> eleven) & sixteen
+        let hi = ((SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: qh >> 16)) &* up) &>> eleven) & sixteen
+        return SIMD32<Int16>(lowHalf: lo, highHalf: hi)
     }
 }
