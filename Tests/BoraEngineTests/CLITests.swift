@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+
+/// Runs the `bora` executable built next to the test bundle.
+struct CLI {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static var executable: String {
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        // The test bundle may be a directory (XCTest) or a file; bora lies in the same build folder.
+        for dir in [here, here.deletingLastPathComponent(), here.deletingLastPathComponent().deletingLastPathComponent()] {
+            let candidate = dir.appendingPathComponent("bora").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return TestPaths.repo.appendingPathComponent(".build/release/bora").path
+    }
+
+    static func run(_ args: [String]) throws -> Result {
+        // Output goes to files, so neither stream can fill a pipe and block the child.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bora-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let outURL = dir.appendingPathComponent("stdout"), errURL = dir.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = args
+        p.standardOutput = try FileHandle(forWritingTo: outURL)
+        p.standardError = try FileHandle(forWritingTo: errURL)
+        try p.run()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus,
+                      stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+                      stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    }
+
+    static func json(_ args: [String]) throws -> [String: Any] {
+        let r = try run(args)
+        #expect(r.status == 0, "bora \(args.joined(separator: " ")): \(r.stderr)")
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
+        return try #require(obj as? [String: Any])
+    }
+}
+
+@Suite(.serialized) struct CLITests {
+    let model: String
+    init() throws { model = try TestPaths.smolLM2() }
+
+    @Test func generateJSON() throws {
+        let d = try CLI.json(["generate", "--model", model, "--prompt", "The capital of France is", "--max-tokens", "8",
+                              "--temperature", "0", "--threads", "2", "--json"])
+        let prompt = try #require(d["prompt_tokens"] as? [Int])
+        let tokens = try #require(d["tokens"] as? [Int])
+        #expect(prompt == [504, 3575, 282, 4649, 314])
+        #expect(tokens.count <= 8 && !tokens.isEmpty)
+        #expect((d["text"] as? String)?.contains("Paris") == true)
+        #expect(["stop", "length"].contains(d["finish_reason"] as? String))
+        let timings = try #require(d["timings"] as? [String: Double])
+        for key in ["prompt_ms", "generation_ms", "prompt_tokens_per_second", "tokens_per_second"] {
+            #expect(timings[key] != nil, "timings.\(key)")
+        }
+    }
+
+    @Test func streamedTextEqualsJSONText() throws {
+        let args = ["generate", "--model", model, "--prompt", "<|im_start|>user\nName three colours.<|im_end|>\n<|im_start|>assistant\n",
+                    "--max-tokens", "24", "--temperature", "0"]
+        let streamed = try CLI.run(args)
+        #expect(streamed.status == 0)
+        let d = try CLI.json(args + ["--json"])
+        #expect(streamed.stdout == (d["text"] as? String ?? "") + "\n")
+    }
+
+    @Test func sameSeedSameText() throws {
+        let args = ["generate", "--model", model, "--prompt", "Once upon a time", "--max-tokens", "16",
+                    "--temperature", "1.0", "--top-k", "0", "--top-p", "1", "--min-p", "0", "--json"]
+        let a = try CLI.json(args + ["--seed", "42"]), b = try CLI.json(args + ["--seed", "42"])
+        let c = try CLI.json(args + ["--seed", "7"])
+        #expect(a["tokens"] as? [Int] == b["tokens"] as? [Int])
+        #expect(a["tokens"] as? [Int] != c["tokens"] as? [Int])
+    }
+
+    @Test func tokenizeMatchesLlamaCpp() throws {
+        let r = try CLI.run(["tokenize", "--model", model, "--text", "Hello world, <|im_start|>user"])
+        #expect(r.status == 0)
+        #expect(r.stdout == "[19556,905,28,216,1,4093]\n")
+        let bos = try CLI.run(["tokenize", "--model", model, "--text", "Hi", "--bos"])
+        #expect(bos.stdout.hasPrefix("[1,"))
+    }
+
+    @Test func scoreJSON() throws {
+        let d = try CLI.json(["score", "--model", model, "--tokens", "504,3575,282,4649,314", "--last", "2", "--json"])
+        #expect((d["argmax"] as? [Int])?.count == 5)
+        #expect((d["nll"] as? [Double])?.count == 4)
+        let logits = try #require(d["logits"] as? [[Double]])
+        #expect(logits.count == 2 && logits.allSatisfy { $0.count == 49152 })
+        // After "The capital of France is" the model's favourite is " Paris".
+        #expect((d["argmax"] as? [Int])?.last == 7042)
+    }
+
+    @Test func perplexityJSON() throws {
+        let d = try CLI.json(["perplexity", "--model", model, "--file", TestPaths.fixture("text/apache-2.0.txt"),
+                              "--context", "128", "--json"])
+        let nll = try #require(d["nll"] as? [Double])
+        let tokens = try #require(d["tokens"] as? Int)
+        #expect((d["argmax"] as? [Int])?.count == tokens)
+        let windows = (tokens + 127) / 128
+        #expect(nll.count == tokens - windows)
+        let ppl = try #require(d["perplexity"] as? Double)
+        #expect(ppl > 5 && ppl < 60)
+    }
+
+    @Test func inspect() throws {
+        let r = try CLI.run(["inspect", model])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("architecture: llama"))
+        #expect(r.stdout.contains("heads: 9, kv heads: 3, head size: 64"))
+        #expect(r.stdout.contains("token_embd.weight  Q8_0  [576, 49152]"))
+        #expect(r.stdout.split(separator: "\n").filter { $0.contains("blk.") && $0.hasPrefix("  blk.") }.count == 270)
+    }
+
+    // MARK: bad input: a message on stderr that names the problem, a non-zero status, never a crash.
+
+    func expectFailure(_ args: [String], mentions: [String]) throws {
+        let r = try CLI.run(args)
+        #expect(r.status != 0, "bora \(args.joined(separator: " ")) should fail")
+        #expect(r.status < 128, "bora crashed with status \(r.status): \(r.stderr)")
+        for m in mentions { #expect(r.stderr.contains(m), "stderr lacks '\(m)': \(r.stderr)") }
+    }
+
+    @Test func missingFile() throws {
+        try expectFailure(["generate", "--model", "/nonexistent/m.gguf", "--prompt", "x"], mentions: ["cannot open", "/nonexistent/m.gguf"])
+    }
+
+    @Test func notAModel() throws {
+        try expectFailure(["generate", "--model", TestPaths.fixture("text/apache-2.0.txt"), "--prompt", "x"], mentions: ["not a GGUF file"])
+        try expectFailure(["inspect", TestPaths.fixture("text/apache-2.0.txt")], mentions: ["not a GGUF file"])
+    }
+
+    @Test func truncatedModel() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: model)).prefix(3_000_000)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bora-trunc-\(UUID().uuidString).gguf").path
+        try data.write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try expectFailure(["generate", "--model", path, "--prompt", "x"], mentions: ["truncated", path])
+    }
+
+    @Test func badOptions() throws {
+        try expectFailure(["generate", "--model", model, "--prompt", "x", "--temperature", "-1"], mentions: ["temperature"])
+        try expectFailure(["generate", "--model", model, "--prompt", "x", "--top-p", "0"], mentions: ["top-p"])
+        try expectFailure(["generate", "--model", model, "--prompt", "x", "--threads", "0"], mentions: ["--threads"])
+        try expectFailure(["score", "--model", model, "--tokens", "1,x,3", "--json"], mentions: ["'x'"])
+        try expectFailure(["score", "--model", model, "--tokens", "1,99999999", "--json"], mentions: ["outside the vocabulary"])
+        try expectFailure(["generate", "--model", model, "--prompt", "Hello there", "--max-tokens", "10", "--context", "4"],
+                          mentions: ["context holds 4"])
+    }
+}

@@ -1,0 +1,86 @@
+import BoraEngine
+import Testing
+
+@Suite struct SamplerTests {
+    let logits: [Float] = [1.0, 3.0, 2.5, -1.0, 0.5, 2.9, -3.0, 0.0]
+
+    func draw(_ p: SamplingParameters, history: [Int] = [], times: Int = 200) -> [Int] {
+        var s = Sampler(p)
+        return (0..<times).map { _ in logits.withUnsafeBufferPointer { s.sample($0, history: history) } }
+    }
+
+    @Test func greedyIsArgmax() {
+        #expect(Set(draw(.greedy, times: 5)) == [1])
+    }
+
+    @Test func topKOneIsGreedy() {
+        var p = SamplingParameters()
+        p.topK = 1
+        p.seed = 3
+        #expect(Set(draw(p)) == [1])
+    }
+
+    @Test func topKLimitsCandidates() {
+        var p = SamplingParameters()
+        p.topK = 3; p.topP = 1; p.minP = 0; p.temperature = 5; p.seed = 1
+        #expect(Set(draw(p, times: 500)) == [1, 5, 2])
+    }
+
+    @Test func topPLimitsCandidates() {
+        var p = SamplingParameters()
+        p.topK = 0; p.topP = 0.5; p.minP = 0; p.temperature = 1; p.seed = 1
+        // Softmax: id 1 has ~0.33, id 5 ~0.30: the first two reach 0.5.
+        #expect(Set(draw(p, times: 500)) == [1, 5])
+    }
+
+    @Test func minPLimitsCandidates() {
+        var p = SamplingParameters()
+        p.topK = 0; p.topP = 1; p.minP = 0.5; p.temperature = 1; p.seed = 1
+        // Kept: probability at least half the top one's, i.e. logit >= 3 - ln 2 ≈ 2.31.
+        #expect(Set(draw(p, times: 500)) == [1, 5, 2])
+    }
+
+    @Test func repeatPenaltyChangesTheChoice() {
+        var p = SamplingParameters.greedy
+        p.repeatPenalty = 1.5
+        #expect(draw(p, history: [1], times: 1) == [5])
+        #expect(draw(p, history: [1, 5], times: 1) == [2])
+        #expect(draw(p, history: [], times: 1) == [1])
+    }
+
+    @Test func sameSeedSameDraws() {
+        var p = SamplingParameters()
+        p.topK = 0; p.topP = 1; p.minP = 0; p.temperature = 1.5
+        p.seed = 99
+        let a = draw(p), b = draw(p)
+        p.seed = 100
+        let c = draw(p)
+        #expect(a == b)
+        #expect(a != c)
+        #expect(Set(a).count > 3)
+    }
+
+    @Test func invalidParameters() {
+        var p = SamplingParameters()
+        p.temperature = -1
+        #expect(throws: EngineError.self) { try p.validate() }
+        p = SamplingParameters(); p.topP = 0
+        #expect(throws: EngineError.self) { try p.validate() }
+        p = SamplingParameters(); p.minP = 2
+        #expect(throws: EngineError.self) { try p.validate() }
+        p = SamplingParameters(); p.topK = -1
+        #expect(throws: EngineError.self) { try p.validate() }
+        p = SamplingParameters(); p.repeatPenalty = 0
+        #expect(throws: EngineError.self) { try p.validate() }
+    }
+
+    @Test func utf8AssemblerHoldsPartialCharacters() {
+        var a = UTF8Assembler()
+        let euro: [UInt8] = [0xE2, 0x82, 0xAC]
+        #expect(a.append([0x41, euro[0]]) == "A")
+        #expect(a.append([euro[1]]) == "")
+        #expect(a.append([euro[2], 0x42]) == "€B")
+        #expect(a.append([0xF0, 0x9F]) == "")
+        #expect(a.flush() == "\u{FFFD}")
+    }
+}
