@@ -80,11 +80,11 @@ extension DecoderSession {
     }
 
     /// out[t, r] = W[r] · x[t] for t < rows, over all of W's rows, split across threads by rows.
-    /// Each thread walks its rows in small blocks and applies each block to every token, so a block of
-    /// weights is read from memory once per chunk of tokens.
+    /// Each thread walks its rows in blocks of up to 256 rows (which stay in L2 for the next token) and
+    /// applies each block to every token, so a block of weights is read from memory once per chunk of tokens.
     func matmul(_ m: WeightMatrix, rows: Int, out: UnsafeMutablePointer<Float>) {
         let xq = UnsafeRawPointer(s.xq), stride = s.xqStride
-        let block = rows == 1 ? m.rows : 16
+        let block = rows == 1 ? m.rows : 256
         pool.parallelFor(m.rows, granularity: 16) { range in
             var r = range.lowerBound
             while r < range.upperBound {
