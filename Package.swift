@@ -17,11 +17,15 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .target(name: "BoraKernels", swiftSettings: cpuFlags),
         .target(name: "BoraFormats", dependencies: ["BoraKernels"], swiftSettings: cpuFlags),
-        .target(name: "BoraTokenizers", swiftSettings: cpuFlags),
+        .target(
+            name: "BoraTokenizers",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: cpuFlags),
         .target(name: "BoraModels", dependencies: ["BoraKernels", "BoraFormats"], swiftSettings: cpuFlags),
         .target(
             name: "BoraEngine",

@@ -32,6 +32,7 @@ public struct SentencePieceTokenizer: Tokenizer {
     public var bosId: Int? { core.bosId }
     public var eosId: Int? { core.eosId }
     public var addsBosByDefault: Bool { core.addsBos }
+    public func specialTokenId(_ text: String) -> Int? { core.specialTokenId(text) }
 
     public func isEndOfGeneration(_ id: Int) -> Bool {
         id >= 0 && id < core.count && core.endOfGeneration.contains(Int32(id))

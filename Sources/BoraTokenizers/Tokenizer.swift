@@ -20,6 +20,9 @@ public protocol Tokenizer: Sendable {
     /// The bytes of one token (`llama_token_to_piece(..., lstrip=0, special=true)`), for streaming output:
     /// a character may span several tokens, so callers assemble UTF-8 themselves.
     func pieceBytes(_ id: Int) throws -> [UInt8]
+    /// The id of a special token (control, user-defined or unknown) given its exact text, such as
+    /// "[INST]", "<|im_start|>" or "</s>"; nil when the vocabulary has no such special token.
+    func specialTokenId(_ text: String) -> Int?
 }
 
 /// Builds the tokenizer a GGUF vocabulary describes: `BytePairTokenizer` for "gpt2",

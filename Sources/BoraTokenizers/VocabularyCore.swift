@@ -20,6 +20,12 @@ struct VocabularyCore: Sendable {
 
     var count: Int { attributes.count }
 
+    func specialTokenId(_ text: String) -> Int? {
+        guard let id = tokenIds.value(Array(text.utf8)).map(Int.init), id < count,
+              !attributes[id].isDisjoint(with: .special) else { return nil }
+        return id
+    }
+
     /// - Parameters:
     ///   - defaultSpecialIds: llama.cpp's per-model defaults (bos, eos, unk), used when the file has no key.
     ///   - defaultAddsBos / defaultAddSpacePrefix: per-model defaults before `add_bos_token` / `add_space_prefix`.
