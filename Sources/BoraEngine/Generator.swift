@@ -56,8 +56,8 @@ public struct Generator {
         guard maxTokens >= 0 else { throw .invalidParameter("max tokens must be 0 or more, got \(maxTokens)") }
         guard !prompt.isEmpty else { throw .invalidParameter("the prompt is empty: give some text (or a model that adds BOS)") }
         let needed = prompt.count + maxTokens
-        guard needed <= session.cache.capacity else {
-            throw .model(.contextFull(needed: needed, capacity: session.cache.capacity))
+        guard needed <= session.cache.contextLength else {
+            throw .model(.contextFull(needed: needed, capacity: session.cache.contextLength))
         }
         let tokenizer = loaded.tokenizer
         var sampler = Sampler(sampling)

@@ -39,10 +39,8 @@ extension DecoderSession {
                 rope(s.q + t * c.queryDim, heads: c.headCount, position: p0 + t)
                 rope(s.k + t * c.kvDim, heads: c.headCountKV, position: p0 + t)
             }
-            let kc = cache.keys[l], vc = cache.values[l]
-            (kc + p0 * c.kvDim).update(from: s.k, count: n * c.kvDim)
-            (vc + p0 * c.kvDim).update(from: s.v, count: n * c.kvDim)
             attention(layer: l, tokens: n, start: p0)
+            storeKeysAndValues(layer: l, tokens: n, start: p0)
 
             quantizeInput(s.att, rows: n, cols: c.queryDim, for: layer.wo.type)
             matmul(layer.wo, rows: n, out: s.o)
@@ -51,15 +49,7 @@ extension DecoderSession {
             for t in 0..<n {
                 Ops.rmsNorm(s.x + t * e, weight: layer.ffnNorm, eps: c.rmsNormEpsilon, out: s.xn + t * e, e)
             }
-            quantizeInput(s.xn, rows: n, cols: e, for: layer.gate.type)
-            matmul(layer.gate, rows: n, out: s.gate)
-            if Quant.activationType(for: layer.up.type) != Quant.activationType(for: layer.gate.type) {
-                quantizeInput(s.xn, rows: n, cols: e, for: layer.up.type)
-            }
-            matmul(layer.up, rows: n, out: s.up)
-            Ops.swiglu(s.gate, s.up, n * c.feedForwardLength)
-            quantizeInput(s.gate, rows: n, cols: c.feedForwardLength, for: layer.down.type)
-            matmul(layer.down, rows: n, out: s.o)
+            feedForward(layer.feedForward, tokens: n)
             Ops.add(s.x, s.o, n * e)
         }
         cache.count = p0 + n
@@ -98,50 +88,74 @@ extension DecoderSession {
         }
     }
 
-    /// Rotates adjacent pairs (x[2i], x[2i+1]) of the first ropeDimensions of each head by position * freq_i.
+    /// Rotates the first ropeDimensions of each head by position * freq_i: pairs (x[2i], x[2i+1]) for
+    /// GGUF and Mistral checkpoints, (x[i], x[i + d/2]) for Hugging Face ones.
     func rope(_ x: UnsafeMutablePointer<Float>, heads: Int, position: Int) {
         let c = model.config
         let inv = model.inverseFrequencies
+        let half = c.ropeDimensions / 2
+        let adjacent = c.ropeStyle == .adjacentPairs
         for i in 0..<inv.count {
             let theta = Float(position) * inv[i]
             let cs = cosf(theta), sn = sinf(theta)
+            let (ia, ib) = adjacent ? (2 * i, 2 * i + 1) : (i, i + half)
             for h in 0..<heads {
-                let p = x + h * c.headDim + 2 * i
-                let a = p[0], b = p[1]
-                p[0] = a * cs - b * sn
-                p[1] = a * sn + b * cs
+                let p = x + h * c.headDim
+                let a = p[ia], b = p[ib]
+                p[ia] = a * cs - b * sn
+                p[ib] = a * sn + b * cs
             }
         }
     }
 
-    /// Causal grouped-query attention for `tokens` new positions starting at `start`, reading layer l's
-    /// cache, writing (tokens, queryDim) into s.att.
+    /// Causal grouped-query attention for `tokens` new positions starting at `start`, writing
+    /// (tokens, queryDim) into s.att. Query p sees keys j with max(0, p - W + 1) <= j <= p (W: the layer's
+    /// window, if any). Keys before `start` come from the cache (their slots are intact: this chunk's keys
+    /// are stored only afterwards), the chunk's own keys from s.k / s.v.
     func attention(layer l: Int, tokens n: Int, start p0: Int) {
         let c = model.config
-        let hd = c.headDim
+        let hd = c.headDim, kvDim = c.kvDim
         let group = c.headCount / c.headCountKV
         let scale = 1 / Float(hd).squareRoot()
-        let kc = UnsafePointer(cache.keys[l]), vc = UnsafePointer(cache.values[l])
-        let q = s.q, att = s.att, scoresBase = s.scores, context = s.context
+        let window = c.window(layer: l)
+        let cache = self.cache
+        let q = s.q, k = UnsafePointer(s.k), v = UnsafePointer(s.v), att = s.att, scoresBase = s.scores, context = s.context
         let jobs = n * c.headCount
+        let threads = pool.threadCount
         pool.run { thread in
             let scores = scoresBase + thread * context
-            let lo = jobs * thread / pool.threadCount, hi = jobs * (thread + 1) / pool.threadCount
-            for job in lo..<hi {
+            for job in (jobs * thread / threads)..<(jobs * (thread + 1) / threads) {
                 let t = job / c.headCount, h = job % c.headCount
                 let g = h / group
+                let p = p0 + t
+                let lo = window.map { max(0, p - $0 + 1) } ?? 0
                 let qh = q + t * c.queryDim + h * hd
-                let len = p0 + t + 1
-                for j in 0..<len {
-                    scores[j] = Ops.dot(qh, kc + j * c.kvDim + g * hd, hd) * scale
+                @inline(__always) func keyAt(_ j: Int) -> UnsafePointer<Float> {
+                    j < p0 ? UnsafePointer(cache.keyRow(layer: l, position: j)) + g * hd : k + (j - p0) * kvDim + g * hd
+                }
+                @inline(__always) func valueAt(_ j: Int) -> UnsafePointer<Float> {
+                    j < p0 ? UnsafePointer(cache.valueRow(layer: l, position: j)) + g * hd : v + (j - p0) * kvDim + g * hd
+                }
+                let len = p - lo + 1
+                for j in lo...p {
+                    scores[j - lo] = Ops.dot(qh, keyAt(j), hd) * scale
                 }
                 Ops.softmax(scores, len)
                 let out = att + t * c.queryDim + h * hd
                 out.initialize(repeating: 0, count: hd)
-                for j in 0..<len {
-                    Ops.axpy(scores[j], vc + j * c.kvDim + g * hd, out, hd)
+                for j in lo...p {
+                    Ops.axpy(scores[j - lo], valueAt(j), out, hd)
                 }
             }
+        }
+    }
+
+    /// Writes this chunk's keys and values into the cache (only the last `slots` positions can survive).
+    func storeKeysAndValues(layer l: Int, tokens n: Int, start p0: Int) {
+        let kvDim = model.config.kvDim
+        for t in max(0, n - cache.slots[l])..<n {
+            cache.keyRow(layer: l, position: p0 + t).update(from: s.k + t * kvDim, count: kvDim)
+            cache.valueRow(layer: l, position: p0 + t).update(from: s.v + t * kvDim, count: kvDim)
         }
     }
 }

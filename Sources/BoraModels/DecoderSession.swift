@@ -19,7 +19,7 @@ public final class DecoderSession: @unchecked Sendable {
     public init(model: LlamaModel, contextLength: Int, threads: Int, maxBatch: Int = 32) {
         self.model = model
         let c = model.config
-        cache = KVCache(layers: c.blockCount, kvDim: c.kvDim, capacity: max(1, contextLength))
+        cache = KVCache(kvDim: c.kvDim, contextLength: max(1, contextLength), windows: c.slidingWindows)
         self.maxBatch = max(1, maxBatch)
         pool = ThreadPool(threads: threads)
         s = Scratch(config: c, batch: self.maxBatch, context: max(1, contextLength), threads: pool.threadCount, weights: model.weights)
@@ -37,8 +37,8 @@ public final class DecoderSession: @unchecked Sendable {
         for t in tokens where t < 0 || t >= vocab {
             throw ModelError.tokenOutOfRange(token: t, vocabularySize: vocab)
         }
-        guard cache.count + tokens.count <= cache.capacity else {
-            throw ModelError.contextFull(needed: cache.count + tokens.count, capacity: cache.capacity)
+        guard cache.count + tokens.count <= cache.contextLength else {
+            throw ModelError.contextFull(needed: cache.count + tokens.count, capacity: cache.contextLength)
         }
         var start = 0
         while start < tokens.count {

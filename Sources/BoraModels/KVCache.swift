@@ -1,20 +1,24 @@
-/// The keys and values of every past position, per layer: (capacity, kvDim) floats each, position-major.
-/// Pages are allocated lazily by the OS, so memory grows with the positions actually used.
+/// Keys and values of past positions, per layer, (slots, kvDim) floats each. A layer with a sliding
+/// window W keeps a rolling buffer of min(W, context) slots (position p in slot p mod slots, as in
+/// mistral-inference's `RotatingBufferCache`), so its memory stops growing at W; other layers keep one
+/// slot per position of the context. Pages are allocated lazily by the OS as positions fill.
 public final class KVCache: @unchecked Sendable {
-    public let capacity: Int
-    public let layers: Int
+    /// Most positions a sequence may reach.
+    public let contextLength: Int
     public let kvDim: Int
+    /// Slots per layer.
+    public let slots: [Int]
     /// Positions filled so far.
     public internal(set) var count = 0
     let keys: [UnsafeMutablePointer<Float>]
     let values: [UnsafeMutablePointer<Float>]
 
-    public init(layers: Int, kvDim: Int, capacity: Int) {
-        self.capacity = capacity
-        self.layers = layers
+    public init(kvDim: Int, contextLength: Int, windows: [Int]) {
+        self.contextLength = contextLength
         self.kvDim = kvDim
-        keys = (0..<layers).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: capacity * kvDim) }
-        values = (0..<layers).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: capacity * kvDim) }
+        slots = windows.map { $0 > 0 ? min($0, contextLength) : contextLength }
+        keys = slots.map { UnsafeMutablePointer<Float>.allocate(capacity: $0 * kvDim) }
+        values = slots.map { UnsafeMutablePointer<Float>.allocate(capacity: $0 * kvDim) }
     }
 
     deinit {
@@ -22,12 +26,31 @@ public final class KVCache: @unchecked Sendable {
         values.forEach { $0.deallocate() }
     }
 
+    public var layers: Int { slots.count }
+
     /// Forgets every position (the buffers are reused).
     public func reset() { count = 0 }
 
-    /// Keeps the first n positions (n <= count), e.g. to reuse a shared prompt prefix.
-    public func truncate(to n: Int) { count = max(0, min(n, count)) }
+    /// Keeps the first n positions (n <= count). Only layers without a window can go back; with a
+    /// rolling buffer the overwritten positions are gone, so the cache is emptied instead.
+    public func truncate(to n: Int) {
+        let target = max(0, min(n, count))
+        count = slots.contains(where: { $0 < count }) && target < count ? 0 : target
+    }
 
-    /// Bytes held when full.
-    public var byteCapacity: Int { 2 * layers * capacity * kvDim * MemoryLayout<Float>.size }
+    /// Bytes the buffers hold when full.
+    public var byteCapacity: Int { 2 * slots.reduce(0, +) * kvDim * MemoryLayout<Float>.size }
+
+    /// Bytes in use for `positions` positions.
+    public func bytes(forPositions positions: Int) -> Int {
+        2 * slots.reduce(0) { $0 + min($1, positions) } * kvDim * MemoryLayout<Float>.size
+    }
+
+    @inline(__always) func keyRow(layer l: Int, position p: Int) -> UnsafeMutablePointer<Float> {
+        keys[l] + (p % slots[l]) * kvDim
+    }
+
+    @inline(__always) func valueRow(layer l: Int, position p: Int) -> UnsafeMutablePointer<Float> {
+        values[l] + (p % slots[l]) * kvDim
+    }
 }

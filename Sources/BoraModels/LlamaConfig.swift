@@ -1,7 +1,16 @@
 import BoraFormats
 
-/// Hyperparameters of the Llama/Mistral decoder (dense; sliding window and experts come later as
-/// configuration of the same decoder). Read from GGUF `llama.*` keys (llama.cpp's names).
+/// How RoPE pairs the dimensions of a head.
+public enum RopeStyle: String, Codable, Sendable {
+    /// (x[2i], x[2i+1]): GGUF (llama.cpp's converter permutes Q/K for it) and Mistral's native checkpoints.
+    case adjacentPairs
+    /// (x[i], x[i + d/2]): Hugging Face checkpoints ("rotate_half").
+    case halves
+}
+
+/// Hyperparameters of the Llama/Mistral/Mixtral decoder. Dense, sliding-window and mixture-of-experts
+/// models are configurations of the one decoder. Read from GGUF `llama.*` keys (llama.cpp's names),
+/// Hugging Face `config.json`, or Mistral's `params.json`.
 public struct LlamaConfig: Codable, Sendable, Equatable {
     public var vocabularySize: Int
     /// Model width (`llama.embedding_length`).
@@ -20,6 +29,12 @@ public struct LlamaConfig: Codable, Sendable, Equatable {
     public var rmsNormEpsilon: Float
     /// Training context length.
     public var contextLength: Int
+    /// Sliding-window size per layer (query i sees key j when i - W < j <= i); 0 = full causal attention.
+    public var slidingWindows: [Int]
+    public var ropeStyle: RopeStyle
+    /// Experts per layer (0: a dense feed-forward) and experts used per token.
+    public var expertCount: Int
+    public var expertsPerToken: Int
 
     public var queryDim: Int { headCount * headDim }
     public var kvDim: Int { headCountKV * headDim }
@@ -27,7 +42,8 @@ public struct LlamaConfig: Codable, Sendable, Equatable {
     public init(vocabularySize: Int, embeddingLength: Int, blockCount: Int, feedForwardLength: Int,
                 headCount: Int, headCountKV: Int, headDim: Int? = nil, ropeDimensions: Int? = nil,
                 ropeTheta: Double = 10_000, ropeLinearFactor: Double = 1, rmsNormEpsilon: Float = 1e-5,
-                contextLength: Int = 2048) {
+                contextLength: Int = 2048, slidingWindow: Int? = nil, ropeStyle: RopeStyle = .adjacentPairs,
+                expertCount: Int = 0, expertsPerToken: Int = 0) {
         self.vocabularySize = vocabularySize
         self.embeddingLength = embeddingLength
         self.blockCount = blockCount
@@ -41,6 +57,21 @@ public struct LlamaConfig: Codable, Sendable, Equatable {
         self.ropeLinearFactor = ropeLinearFactor
         self.rmsNormEpsilon = rmsNormEpsilon
         self.contextLength = contextLength
+        slidingWindows = [Int](repeating: slidingWindow ?? 0, count: max(0, blockCount))
+        self.ropeStyle = ropeStyle
+        self.expertCount = expertCount
+        self.expertsPerToken = expertsPerToken
+    }
+
+    /// The window of layer l, nil for full attention.
+    public func window(layer l: Int) -> Int? {
+        let w = l < slidingWindows.count ? slidingWindows[l] : 0
+        return w > 0 ? w : nil
+    }
+
+    /// Sets one window for every layer (nil or 0 removes it), e.g. from `--sliding-window`.
+    public mutating func setSlidingWindow(_ w: Int?) {
+        slidingWindows = [Int](repeating: max(0, w ?? 0), count: blockCount)
     }
 
     /// Checks the relations the decoder relies on; the message names the key at fault.
@@ -57,6 +88,12 @@ public struct LlamaConfig: Codable, Sendable, Equatable {
         }
         guard ropeTheta > 0, ropeLinearFactor > 0, rmsNormEpsilon > 0, rmsNormEpsilon < 1 else {
             throw bad("llama.rope.freq_base, the rope scaling factor and llama.attention.layer_norm_rms_epsilon must be positive")
+        }
+        guard slidingWindows.count == blockCount, slidingWindows.allSatisfy({ $0 >= 0 }) else {
+            throw bad("the sliding window must be 0 (none) or positive, one per layer")
+        }
+        guard expertCount == 0 || (expertsPerToken >= 1 && expertsPerToken <= expertCount && expertCount <= 256) else {
+            throw bad("experts used per token (\(expertsPerToken)) must be between 1 and the expert count (\(expertCount))")
         }
         guard embeddingLength <= 1 << 16, feedForwardLength <= 1 << 18, blockCount <= 1024, headCount <= 1024 else {
             throw bad("hyperparameters are absurdly large (embedding \(embeddingLength), feed-forward \(feedForwardLength), blocks \(blockCount), heads \(headCount))")
@@ -92,7 +129,11 @@ extension LlamaConfig {
             ropeTheta: try gguf.optionalDouble(p + "rope.freq_base") ?? 10_000,
             ropeLinearFactor: linear,
             rmsNormEpsilon: Float(try gguf.optionalDouble(p + "attention.layer_norm_rms_epsilon") ?? 1e-5),
-            contextLength: try gguf.optionalInt(p + "context_length") ?? 2048)
+            contextLength: try gguf.optionalInt(p + "context_length") ?? 2048,
+            slidingWindow: try gguf.optionalInt(p + "attention.sliding_window"),
+            ropeStyle: .adjacentPairs,
+            expertCount: try gguf.optionalInt(p + "expert_count") ?? 0,
+            expertsPerToken: try gguf.optionalInt(p + "expert_used_count") ?? 0)
         try validate(path: gguf.path)
     }
 }

@@ -1,20 +1,24 @@
 import BoraFormats
 import BoraKernels
+import Foundation
 
-/// A loaded Llama/Mistral decoder: configuration plus memory-mapped weights. Immutable and shareable
-/// across sessions; each session owns a `DecoderSession` (cache and scratch).
+/// A loaded Llama/Mistral/Mixtral decoder: configuration plus memory-mapped weights. Immutable and
+/// shareable across sessions; each session owns a `DecoderSession` (cache and scratch).
 public final class LlamaModel: Sendable {
     public let config: LlamaConfig
     public let weights: LlamaWeights
-    public let gguf: GGUFFile
+    /// Keeps the mapped files alive.
+    public let store: TensorStore
+    public let layout: CheckpointLayout
     /// RoPE inverse frequencies, one per rotated pair: theta^(-2i/d) / factor_i / linear factor.
     let inverseFrequencies: [Float]
 
-    public init(gguf: GGUFFile) throws(FormatError) {
-        let config = try LlamaConfig(gguf: gguf)
-        self.gguf = gguf
+    public init(store: TensorStore, layout: CheckpointLayout, config: LlamaConfig) throws(FormatError) {
+        try config.validate(path: store.path)
+        self.store = store
+        self.layout = layout
         self.config = config
-        weights = try LlamaWeights(gguf: gguf, config: config)
+        weights = try LlamaWeights(store: store, layout: layout, config: config)
         let pairs = config.ropeDimensions / 2
         var freqs: [Float] = []
         for i in 0..<pairs {
@@ -25,19 +29,46 @@ public final class LlamaModel: Sendable {
         inverseFrequencies = freqs
     }
 
-    public convenience init(path: String) throws(FormatError) {
-        try self.init(gguf: GGUFFile(path: path))
+    /// A GGUF file; `slidingWindow` overrides the file's window (converted Mistral 7B v0.1 GGUFs lack it).
+    public convenience init(gguf: GGUFFile, slidingWindow: Int? = nil) throws(FormatError) {
+        var config = try LlamaConfig(gguf: gguf)
+        if let slidingWindow { config.setSlidingWindow(slidingWindow) }
+        try self.init(store: gguf, layout: .gguf, config: config)
     }
 
-    /// Bytes of weights in the file (what a decode step reads at most once).
-    public var weightBytes: Int { gguf.tensors.reduce(0) { $0 + $1.byteCount } }
+    /// A GGUF file or a checkpoint directory (Hugging Face `config.json` + safetensors, or Mistral's
+    /// `params.json` + `consolidated.safetensors`).
+    public convenience init(path: String, slidingWindow: Int? = nil) throws(FormatError) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            let dir = URL(fileURLWithPath: path)
+            let hf = dir.appendingPathComponent("config.json").path
+            let mistral = dir.appendingPathComponent("params.json").path
+            var config: LlamaConfig
+            let layout: CheckpointLayout
+            if FileManager.default.fileExists(atPath: hf) {
+                config = try LlamaConfig(huggingFaceConfig: hf)
+                layout = .huggingFace
+            } else if FileManager.default.fileExists(atPath: mistral) {
+                config = try LlamaConfig(mistralParams: mistral)
+                layout = .mistral
+            } else {
+                throw FormatError.invalid(path: path, what: "the directory has neither config.json (Hugging Face) nor params.json (Mistral); pass a GGUF file or a checkpoint directory")
+            }
+            if let slidingWindow { config.setSlidingWindow(slidingWindow) }
+            try self.init(store: ShardedSafetensors(directory: path), layout: layout, config: config)
+        } else {
+            try self.init(gguf: GGUFFile(path: path), slidingWindow: slidingWindow)
+        }
+    }
+
+    /// Bytes of weights in the files.
+    public var weightBytes: Int {
+        store.tensorNames.reduce(0) { $0 + (store.tensorRef($1)?.byteCount ?? 0) }
+    }
 
     /// Number of parameters (elements of all tensors).
-    public var parameterCount: Int { gguf.tensors.reduce(0) { $0 + $1.elementCount } }
+    public var parameterCount: Int {
+        store.tensorNames.reduce(0) { $0 + (store.tensorRef($1)?.elementCount ?? 0) }
+    }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

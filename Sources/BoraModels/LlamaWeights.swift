@@ -1,7 +1,21 @@
 import BoraFormats
 import BoraKernels
 
-/// The weights of one decoder block (llama.cpp tensor names `blk.N.*`).
+/// A SwiGLU feed-forward: down(silu(gate x) * up x).
+public struct FeedForwardWeights: Sendable {
+    public let gate: WeightMatrix // (ffn, embedding)
+    public let up: WeightMatrix   // (ffn, embedding)
+    public let down: WeightMatrix // (embedding, ffn)
+}
+
+/// A layer's feed-forward: one dense SwiGLU, or a router over experts (Mixtral: the top-k router logits,
+/// softmaxed among themselves, weight the chosen experts' outputs).
+public enum FeedForward: Sendable {
+    case dense(FeedForwardWeights)
+    case experts(router: WeightMatrix, experts: [FeedForwardWeights], perToken: Int) // router: (n_expert, embedding)
+}
+
+/// The weights of one decoder block.
 public struct LlamaLayerWeights: Sendable {
     public let attentionNorm: [Float]
     public let wq: WeightMatrix   // (queryDim, embedding)
@@ -9,49 +23,78 @@ public struct LlamaLayerWeights: Sendable {
     public let wv: WeightMatrix   // (kvDim, embedding)
     public let wo: WeightMatrix   // (embedding, queryDim)
     public let ffnNorm: [Float]
-    public let gate: WeightMatrix // (ffn, embedding)
-    public let up: WeightMatrix   // (ffn, embedding)
-    public let down: WeightMatrix // (embedding, ffn)
+    public let feedForward: FeedForward
 }
 
-/// All weights of a Llama/Mistral GGUF, bound in place to the mapped file (no dequantized copy).
+/// All weights of a Llama/Mistral/Mixtral checkpoint, bound in place to the mapped files (no copy).
 public struct LlamaWeights: Sendable {
     public let tokenEmbedding: WeightMatrix  // (vocab, embedding)
     public let layers: [LlamaLayerWeights]
     public let outputNorm: [Float]
-    /// The output projection: `output.weight`, or the token embedding when tied.
+    /// The output projection, or the token embedding when tied.
     public let output: WeightMatrix          // (vocab, embedding)
-    /// Per-dimension RoPE frequency divisors (`rope_freqs.weight`, Llama 3.1), if present.
+    /// Per-dimension RoPE frequency divisors (`rope_freqs.weight`, Llama 3.1 GGUFs), if present.
     public let ropeFrequencyFactors: [Float]?
 
-    public init(gguf: GGUFFile, config c: LlamaConfig) throws(FormatError) {
+    public init(store: TensorStore, layout: CheckpointLayout, config c: LlamaConfig) throws(FormatError) {
         let e = c.embeddingLength
-        tokenEmbedding = try WeightMatrix(gguf: gguf, name: "token_embd.weight", cols: e, rows: c.vocabularySize)
+        tokenEmbedding = try WeightMatrix(store, layout.embedding, rows: c.vocabularySize, cols: e)
         var layers: [LlamaLayerWeights] = []
-        for i in 0..<c.blockCount {
-            let p = "blk.\(i)."
+        for l in 0..<c.blockCount {
+            func m(_ t: CheckpointLayout.LayerTensor, rows: Int, cols: Int) throws(FormatError) -> WeightMatrix {
+                try WeightMatrix(store, layout.layer(l, t), rows: rows, cols: cols)
+            }
+            let ffn: FeedForward
+            if c.expertCount > 0 {
+                ffn = .experts(router: try m(.router, rows: c.expertCount, cols: e),
+                               experts: try Self.experts(store, layout, layer: l, config: c), perToken: c.expertsPerToken)
+            } else {
+                ffn = .dense(FeedForwardWeights(gate: try m(.gate, rows: c.feedForwardLength, cols: e),
+                                                up: try m(.up, rows: c.feedForwardLength, cols: e),
+                                                down: try m(.down, rows: e, cols: c.feedForwardLength)))
+            }
             layers.append(LlamaLayerWeights(
-                attentionNorm: try loadVector(gguf, p + "attn_norm.weight", count: e),
-                wq: try WeightMatrix(gguf: gguf, name: p + "attn_q.weight", cols: e, rows: c.queryDim),
-                wk: try WeightMatrix(gguf: gguf, name: p + "attn_k.weight", cols: e, rows: c.kvDim),
-                wv: try WeightMatrix(gguf: gguf, name: p + "attn_v.weight", cols: e, rows: c.kvDim),
-                wo: try WeightMatrix(gguf: gguf, name: p + "attn_output.weight", cols: c.queryDim, rows: e),
-                ffnNorm: try loadVector(gguf, p + "ffn_norm.weight", count: e),
-                gate: try WeightMatrix(gguf: gguf, name: p + "ffn_gate.weight", cols: e, rows: c.feedForwardLength),
-                up: try WeightMatrix(gguf: gguf, name: p + "ffn_up.weight", cols: e, rows: c.feedForwardLength),
-                down: try WeightMatrix(gguf: gguf, name: p + "ffn_down.weight", cols: c.feedForwardLength, rows: e)))
+                attentionNorm: try loadVector(store, layout.layer(l, .attentionNorm), count: e),
+                wq: try m(.q, rows: c.queryDim, cols: e),
+                wk: try m(.k, rows: c.kvDim, cols: e),
+                wv: try m(.v, rows: c.kvDim, cols: e),
+                wo: try m(.o, rows: e, cols: c.queryDim),
+                ffnNorm: try loadVector(store, layout.layer(l, .ffnNorm), count: e),
+                feedForward: ffn))
         }
         self.layers = layers
-        outputNorm = try loadVector(gguf, "output_norm.weight", count: e)
-        if gguf.tensor(named: "output.weight") != nil {
-            output = try WeightMatrix(gguf: gguf, name: "output.weight", cols: e, rows: c.vocabularySize)
-        } else {
-            output = tokenEmbedding
+        outputNorm = try loadVector(store, layout.outputNorm, count: e)
+        output = store.contains(layout.output)
+            ? try WeightMatrix(store, layout.output, rows: c.vocabularySize, cols: e)
+            : tokenEmbedding
+        ropeFrequencyFactors = store.contains("rope_freqs.weight")
+            ? try loadVector(store, "rope_freqs.weight", count: c.ropeDimensions / 2) : nil
+    }
+
+    /// The experts of layer l: GGUF's stacked 3-D tensors (sliced per expert, no copy), or one tensor each.
+    static func experts(_ store: TensorStore, _ layout: CheckpointLayout, layer l: Int,
+                        config c: LlamaConfig) throws(FormatError) -> [FeedForwardWeights] {
+        let e = c.embeddingLength, f = c.feedForwardLength, n = c.expertCount
+        if layout == .gguf, store.contains(layout.stackedExperts(l, .gate)) {
+            let gate = try store.require(layout.stackedExperts(l, .gate), shape: [e, f, n])
+            let up = try store.require(layout.stackedExperts(l, .up), shape: [e, f, n])
+            let down = try store.require(layout.stackedExperts(l, .down), shape: [f, e, n])
+            try WeightMatrix.checkRows(gate, store: store, cols: e)
+            try WeightMatrix.checkRows(up, store: store, cols: e)
+            try WeightMatrix.checkRows(down, store: store, cols: f)
+            return (0..<n).map { x in
+                FeedForwardWeights(gate: WeightMatrix(gate, rows: f, cols: e, firstRow: x * f),
+                                   up: WeightMatrix(up, rows: f, cols: e, firstRow: x * f),
+                                   down: WeightMatrix(down, rows: e, cols: f, firstRow: x * e))
+            }
         }
-        if gguf.tensor(named: "rope_freqs.weight") != nil {
-            ropeFrequencyFactors = try loadVector(gguf, "rope_freqs.weight", count: c.ropeDimensions / 2)
-        } else {
-            ropeFrequencyFactors = nil
+        var out: [FeedForwardWeights] = []
+        for x in 0..<n {
+            out.append(FeedForwardWeights(
+                gate: try WeightMatrix(store, layout.expert(l, x, .gate), rows: f, cols: e),
+                up: try WeightMatrix(store, layout.expert(l, x, .up), rows: f, cols: e),
+                down: try WeightMatrix(store, layout.expert(l, x, .down), rows: e, cols: f)))
         }
+        return out
     }
 }

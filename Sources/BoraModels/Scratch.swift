@@ -4,6 +4,8 @@ import BoraKernels
 final class Scratch {
     let x, xn, q, k, v, att, o, gate, up: UnsafeMutablePointer<Float>
     let logits: UnsafeMutablePointer<Float>
+    /// Router logits (batch, experts) and per-expert inputs and outputs (batch, embedding) for MoE layers.
+    let routerLogits, expertIn, expertOut: UnsafeMutablePointer<Float>
     /// Quantized activations: `batch` rows of `xqStride` bytes.
     let xq: UnsafeMutableRawPointer
     let xqStride: Int
@@ -28,11 +30,21 @@ final class Scratch {
         gate = make(batch * c.feedForwardLength)
         up = make(batch * c.feedForwardLength)
         logits = make(batch * c.vocabularySize)
+        routerLogits = make(batch * max(1, c.expertCount))
+        expertIn = make(c.expertCount > 0 ? batch * c.embeddingLength : 1)
+        expertOut = make(c.expertCount > 0 ? batch * c.embeddingLength : 1)
         scores = make(threads * context)
         self.context = context
-        all = [x, xn, q, k, v, att, o, gate, up, logits, scores]
+        all = [x, xn, q, k, v, att, o, gate, up, logits, scores, routerLogits, expertIn, expertOut]
         var stride = 64
-        let matrices = weights.layers.flatMap { [$0.wq, $0.wk, $0.wv, $0.wo, $0.gate, $0.up, $0.down] } + [weights.output]
+        var matrices = [weights.output]
+        for layer in weights.layers {
+            matrices += [layer.wq, layer.wk, layer.wv, layer.wo]
+            switch layer.feedForward {
+            case let .dense(f): matrices += [f.gate, f.up, f.down]
+            case let .experts(router, experts, _): matrices += [router] + experts.flatMap { [$0.gate, $0.up, $0.down] }
+            }
+        }
         for m in matrices {
             stride = max(stride, Quant.activationBytes(for: m.type, count: m.cols))
         }

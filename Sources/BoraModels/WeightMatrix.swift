@@ -1,8 +1,9 @@
 import BoraFormats
 import BoraKernels
 
-/// A 2-D weight matrix that stays quantized in the memory-mapped file: `rows` rows of `cols` elements
-/// of `type`, row r at `data + r * rowBytes`. PyTorch's (out_features, in_features): y = W x has `rows` outputs.
+/// A 2-D weight matrix that stays as stored (quantized or not) in the memory-mapped file: `rows` rows of
+/// `cols` elements of `type`, row r at `data + r * rowBytes`. PyTorch's (out_features, in_features):
+/// y = W x has `rows` outputs.
 public struct WeightMatrix: @unchecked Sendable {
     public let name: String
     public let type: GGMLType
@@ -11,14 +12,26 @@ public struct WeightMatrix: @unchecked Sendable {
     public let rowBytes: Int
     public let data: UnsafeRawPointer
 
-    init(gguf: GGUFFile, name: String, cols: Int, rows: Int) throws(FormatError) {
-        let t = try gguf.tensor(name, shape: [cols, rows])
-        self.name = name
+    init(_ t: TensorRef, rows: Int, cols: Int, firstRow: Int = 0) {
+        name = t.name
         type = t.type
         self.rows = rows
         self.cols = cols
-        rowBytes = t.rowBytes
-        data = gguf.data(for: t)
+        rowBytes = t.type.byteCount(elements: cols) ?? 0
+        data = t.data + firstRow * rowBytes
+    }
+
+    /// A required matrix of shape (rows, cols).
+    init(_ store: TensorStore, _ name: String, rows: Int, cols: Int) throws(FormatError) {
+        let t = try store.require(name, shape: [cols, rows])
+        try Self.checkRows(t, store: store, cols: cols)
+        self.init(t, rows: rows, cols: cols)
+    }
+
+    static func checkRows(_ t: TensorRef, store: TensorStore, cols: Int) throws(FormatError) {
+        guard cols % t.type.blockSize == 0 else {
+            throw FormatError.badTensor(path: store.path, tensor: t.name, reason: "has rows of \(cols) elements, not a whole number of \(t.type) blocks")
+        }
     }
 
     /// Dequantizes row r into dst[0..<cols].
@@ -28,11 +41,10 @@ public struct WeightMatrix: @unchecked Sendable {
 }
 
 /// Reads a 1-D tensor (a norm weight) of any supported type into floats: small, so it is copied.
-func loadVector(_ gguf: GGUFFile, _ name: String, count: Int) throws(FormatError) -> [Float] {
-    let t = try gguf.tensor(name, shape: [count])
-    let src = gguf.data(for: t)
+func loadVector(_ store: TensorStore, _ name: String, count: Int) throws(FormatError) -> [Float] {
+    let t = try store.require(name, shape: [count])
     return [Float](unsafeUninitializedCapacity: count) { buf, n in
-        if let base = buf.baseAddress { Quant.dequantize(t.type, src, base, count: count) }
+        if let base = buf.baseAddress { Quant.dequantize(t.type, t.data, base, count: count) }
         n = count
     }
 }

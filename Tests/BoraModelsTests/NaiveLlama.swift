@@ -24,14 +24,20 @@ func naiveLogits(_ model: LlamaModel, _ tokens: [Int]) -> [[Double]] {
         for h in 0..<heads {
             for i in 0..<(c.ropeDimensions / 2) {
                 let theta = Double(pos) * pow(c.ropeTheta, -2 * Double(i) / Double(c.ropeDimensions)) / c.ropeLinearFactor
-                let a = v[h * hd + 2 * i], b = v[h * hd + 2 * i + 1]
-                v[h * hd + 2 * i] = a * cos(theta) - b * sin(theta)
-                v[h * hd + 2 * i + 1] = a * sin(theta) + b * cos(theta)
+                let (ia, ib) = c.ropeStyle == .adjacentPairs ? (h * hd + 2 * i, h * hd + 2 * i + 1) : (h * hd + i, h * hd + i + c.ropeDimensions / 2)
+                let a = v[ia], b = v[ib]
+                v[ia] = a * cos(theta) - b * sin(theta)
+                v[ib] = a * sin(theta) + b * cos(theta)
             }
         }
     }
+    func swiglu(_ f: FeedForwardWeights, _ xn: [Double]) -> [Double] {
+        let g = matvec(f.gate, xn), u = matvec(f.up, xn)
+        return matvec(f.down, g.indices.map { g[$0] / (1 + exp(-g[$0])) * u[$0] })
+    }
     var xs = tokens.map { row(w.tokenEmbedding, $0) }
-    for layer in w.layers {
+    for (l, layer) in w.layers.enumerated() {
+        let window = c.window(layer: l)
         var ks: [[Double]] = [], vs: [[Double]] = []
         var qs: [[Double]] = []
         for (p, x) in xs.enumerated() {
@@ -45,20 +51,33 @@ func naiveLogits(_ model: LlamaModel, _ tokens: [Int]) -> [[Double]] {
             var att = [Double](repeating: 0, count: c.queryDim)
             for h in 0..<c.headCount {
                 let g = h / (c.headCount / c.headCountKV)
-                var scores = (0...p).map { j in
+                let lo = window.map { max(0, p - $0 + 1) } ?? 0
+                var scores = (lo...p).map { j in
                     (0..<hd).reduce(0.0) { $0 + qs[p][h * hd + $1] * ks[j][g * hd + $1] } / Double(hd).squareRoot()
                 }
                 let m = scores.max()!
                 scores = scores.map { exp($0 - m) }
                 let sum = scores.reduce(0, +)
-                for j in 0...p { for d in 0..<hd { att[h * hd + d] += scores[j] / sum * vs[j][g * hd + d] } }
+                for j in lo...p { for d in 0..<hd { att[h * hd + d] += scores[j - lo] / sum * vs[j][g * hd + d] } }
             }
             let o = matvec(layer.wo, att)
             for i in 0..<e { xs[p][i] += o[i] }
             let xn = norm(xs[p], layer.ffnNorm)
-            let g = matvec(layer.gate, xn), u = matvec(layer.up, xn)
-            let h = g.indices.map { g[$0] / (1 + exp(-g[$0])) * u[$0] }
-            let d = matvec(layer.down, h)
+            var d = [Double](repeating: 0, count: e)
+            switch layer.feedForward {
+            case let .dense(f):
+                d = swiglu(f, xn)
+            case let .experts(router, experts, k):
+                let logits = matvec(router, xn)
+                let chosen = Array(logits.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }.prefix(k))
+                let m = logits[chosen[0]]
+                let weights = chosen.map { exp(logits[$0] - m) }
+                let total = weights.reduce(0, +)
+                for (x, wx) in zip(chosen, weights) {
+                    let out = swiglu(experts[x], xn)
+                    for i in 0..<e { d[i] += wx / total * out[i] }
+                }
+            }
             for i in 0..<e { xs[p][i] += d[i] }
         }
     }

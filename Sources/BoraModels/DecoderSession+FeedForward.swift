@@ -1,0 +1,68 @@
+import BoraKernels
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension DecoderSession {
+    /// The feed-forward of one layer on s.xn (n rows), result in s.o.
+    func feedForward(_ ffn: FeedForward, tokens n: Int) {
+        switch ffn {
+        case let .dense(f):
+            swiGLU(f, input: s.xn, rows: n, out: s.o)
+        case let .experts(router, experts, perToken):
+            mixtureOfExperts(router: router, experts: experts, perToken: perToken, tokens: n)
+        }
+    }
+
+    /// out = down(silu(gate x) * up x) for `rows` inputs of width embedding.
+    func swiGLU(_ f: FeedForwardWeights, input: UnsafeMutablePointer<Float>, rows n: Int, out: UnsafeMutablePointer<Float>) {
+        let c = model.config
+        quantizeInput(input, rows: n, cols: c.embeddingLength, for: f.gate.type)
+        matmul(f.gate, rows: n, out: s.gate)
+        if Quant.activationType(for: f.up.type) != Quant.activationType(for: f.gate.type) {
+            quantizeInput(input, rows: n, cols: c.embeddingLength, for: f.up.type)
+        }
+        matmul(f.up, rows: n, out: s.up)
+        Ops.swiglu(s.gate, s.up, n * c.feedForwardLength)
+        quantizeInput(s.gate, rows: n, cols: c.feedForwardLength, for: f.down.type)
+        matmul(f.down, rows: n, out: out)
+    }
+
+    /// Mixtral's sparse mixture of experts (mistral-inference `MoeLayer`): for each token, the top-k router
+    /// logits are softmaxed among themselves and weight the outputs of those experts. Tokens are grouped
+    /// by expert so each chosen expert's weights are read once per chunk; unchosen experts are not read.
+    func mixtureOfExperts(router: WeightMatrix, experts: [FeedForwardWeights], perToken k: Int, tokens n: Int) {
+        let e = model.config.embeddingLength
+        let count = experts.count
+        quantizeInput(s.xn, rows: n, cols: e, for: router.type)
+        matmul(router, rows: n, out: s.routerLogits)
+        var assigned = [[(token: Int, weight: Float)]](repeating: [], count: count)
+        for t in 0..<n {
+            let logits = s.routerLogits + t * count
+            // Top-k by logit, ties to the lower index.
+            var chosen: [Int] = []
+            for _ in 0..<k {
+                var best = -1
+                for x in 0..<count where !chosen.contains(x) && (best < 0 || logits[x] > logits[best]) { best = x }
+                chosen.append(best)
+            }
+            let m = logits[chosen[0]]
+            let w = chosen.map { expf(logits[$0] - m) }
+            let sum = w.reduce(0, +)
+            for (x, wx) in zip(chosen, w) { assigned[x].append((t, wx / sum)) }
+        }
+        s.o.initialize(repeating: 0, count: n * e)
+        for (x, list) in assigned.enumerated() where !list.isEmpty {
+            for (i, a) in list.enumerated() {
+                (s.expertIn + i * e).update(from: s.xn + a.token * e, count: e)
+            }
+            swiGLU(experts[x], input: s.expertIn, rows: list.count, out: s.expertOut)
+            for (i, a) in list.enumerated() {
+                Ops.axpy(a.weight, s.expertOut + i * e, s.o + a.token * e, e)
+            }
+        }
+    }
+}
