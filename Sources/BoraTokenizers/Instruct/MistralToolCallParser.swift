@@ -267,4 +267,6 @@ public struct ParsedToolCall: Sendable, Equatable {
 public struct ParsedAssistantOutput: Sendable, Equatable {
     public var content: String
     public var toolCalls: [ParsedToolCall]
+
+    public init(content: String, toolCalls: [ParsedToolCall]) { self.content = content; self.toolCalls = toolCalls }
 }
