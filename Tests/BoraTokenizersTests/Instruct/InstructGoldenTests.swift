@@ -69,3 +69,26 @@ struct InstructGoldenTests {
         #expect(fim.text == "<s>[SUFFIX][PREFIX]x = ")
     }
 }
+
+@Suite("SentencePiece pieces in the prompt text")
+struct SentencePiecePiecesTests {
+    @Test("SentencePieceTokenizer renders mistral-common's text: pieces, byte tokens, control tokens")
+    func rendering() throws {
+        let vocabulary = TestVocabularies.sentencePiece([("▁", -1), ("h", -2), ("i", -2), ("▁hi", -3)])
+        let tokenizer = try SentencePieceTokenizer(vocabulary)
+        #expect(try tokenizer.vocabularyPiece(1) == "<s>")
+        let ids = try tokenizer.encode("hi\n", addBos: false, parseSpecial: false)
+        #expect(try ids.map { try tokenizer.vocabularyPiece($0) }.joined() == "▁hi<0x0A>")
+        #expect(throws: TokenizerError.self) { try tokenizer.vocabularyPiece(-1) }
+        // v1 needs only <s> and </s>, which every SentencePiece vocabulary has.
+        let v1 = MistralInstructEncoder(version: .v1, tokenizer: tokenizer)
+        let encoding = try v1.encode(ChatCompletionRequest(messages: [.user(.text("hi"))]))
+        #expect(encoding.tokens.first == 1)
+        #expect(encoding.text.hasPrefix("<s>▁"))
+        // v3 needs [INST], which this vocabulary lacks: a clear error.
+        #expect(throws: InstructError.missingControlToken("[INST]", version: .v3)) {
+            try MistralInstructEncoder(version: .v3, tokenizer: tokenizer)
+                .encode(ChatCompletionRequest(messages: [.user(.text("hi"))]))
+        }
+    }
+}
