@@ -99,7 +99,8 @@ public struct MistralInstructEncoder: Sendable {
         let system = systemPrompt.flatMap { $0.isEmpty ? nil : $0 }
         if version == .v1 {
             // "[INST]" is text in v1; the system prompt goes into the first user message.
-            let text = isFirst && system != nil ? system! + "\n\n" + content : content
+            var text = content
+            if isFirst, let system { text = system + "\n\n" + content }
             try b.text("[INST] \(text) [/INST]")
             return
         }
