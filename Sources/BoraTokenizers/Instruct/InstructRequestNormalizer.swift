@@ -1,0 +1,143 @@
+/// A request as the versioned encoders see it: consecutive messages of one role merged, content as one
+/// string, tool-call arguments and (v1-v3) tool results re-serialized, system prompts gathered (v1-v3).
+struct InstructRequest {
+    enum Message {
+        case system(String)
+        case user(String)
+        /// `toolCalls` nil when none (Python's `tool_calls or None`).
+        case assistant(content: String, toolCalls: [NormalizedToolCall]?, prefix: Bool)
+        case tool(content: String, toolCallId: String?, name: String?)
+    }
+
+    var messages: [Message]
+    /// v1-v3: the system messages' text joined by "\n\n", placed in a user message by the encoder.
+    var systemPrompt: String?
+    var tools: [ToolDefinition]?
+}
+
+struct NormalizedToolCall {
+    var id: String
+    var name: String
+    /// JSON text when the arguments were JSON, else the string as given.
+    var arguments: String
+}
+
+/// Port of mistral-common `protocol/instruct/normalize.py`: `InstructRequestNormalizer` (v1-v3),
+/// `InstructRequestNormalizerV7` (v7) and `InstructRequestNormalizerV13` (v11, v13).
+struct InstructRequestNormalizer {
+    let version: MistralInstructVersion
+
+    static let join = "\n\n"
+
+    func normalize(_ request: ChatCompletionRequest) throws(InstructError) -> InstructRequest {
+        let systemInBegin = version >= .v7
+        var systemPrompt: String?
+        if !systemInBegin {
+            let prompts = request.messages.compactMap { m -> String? in
+                guard case .system(let c) = m, c.isTruthy else { return nil }
+                return Self.aggregate([c])
+            }
+            systemPrompt = prompts.isEmpty ? nil : prompts.joined(separator: Self.join)
+        }
+
+        var out: [InstructRequest.Message] = []
+        var latestCallIds: [String] = []
+        var run: [ChatMessage] = []
+        func flush() throws(InstructError) {
+            guard let role = run.first?.role else { return }
+            switch role {
+            case .user:
+                out.append(.user(Self.aggregate(run.compactMap { m -> MessageContent? in
+                    if case .user(let c) = m { return c }; return nil
+                })))
+            case .assistant:
+                let message = try aggregateAssistant(run)
+                out.append(message)
+                if case .assistant(_, let calls, _) = message { latestCallIds += (calls ?? []).map(\.id) }
+            case .tool:
+                out += toolMessages(run, latestCallIds: latestCallIds)
+                latestCallIds.removeAll()
+            case .system:
+                if systemInBegin {
+                    for m in run { if case .system(let c) = m { out.append(.system(Self.aggregate([c]))) } }
+                }
+            }
+            run.removeAll()
+        }
+        for message in request.messages {
+            if let current = run.first?.role, current != message.role { try flush() }
+            run.append(message)
+        }
+        try flush()
+        if out.isEmpty || (!systemInBegin && !Self.isUser(out[0])) { out.insert(.user(""), at: 0) }
+        return InstructRequest(messages: out, systemPrompt: systemPrompt, tools: request.tools)
+    }
+
+    static func isUser(_ m: InstructRequest.Message) -> Bool {
+        if case .user = m { return true }
+        return false
+    }
+
+    func aggregateAssistant(_ run: [ChatMessage]) throws(InstructError) -> InstructRequest.Message {
+        var contents: [MessageContent?] = []
+        var calls: [NormalizedToolCall] = []
+        var prefix = false
+        for m in run {
+            guard case .assistant(let content, let toolCalls, let p) = m else { continue }
+            if version < .v7, let content, content.isTruthy, !(toolCalls ?? []).isEmpty {
+                throw .rejected(kind: "ValueError", message: "Tool calls and content cannot be used together in the same message.")
+            }
+            contents.append(content)
+            for call in toolCalls ?? [] {
+                calls.append(NormalizedToolCall(id: call.id, name: call.name,
+                                                arguments: PythonJSON.normalizedArguments(call.arguments)))
+            }
+            prefix = prefix || p
+        }
+        return .assistant(content: Self.aggregate(contents), toolCalls: calls.isEmpty ? nil : calls, prefix: prefix)
+    }
+
+    func toolMessages(_ run: [ChatMessage], latestCallIds: [String]) -> [InstructRequest.Message] {
+        var messages: [(content: String, id: String?, name: String?)] = []
+        for m in run {
+            guard case .tool(let content, let id, let name) = m else { continue }
+            let text = Self.aggregate([content])
+            messages.append((version < .v7 ? PythonJSON.normalizeContent(text) : text, id, name))
+        }
+        if version >= .v11 {
+            // `_inplace_sort_tool_messages`: in the order of the calls, unknown ids last, stable otherwise.
+            var callIndex: [String: Int] = [:]
+            for (i, id) in latestCallIds.enumerated() { callIndex[id] = i }
+            var resultIndex: [String: Int] = [:]
+            for (i, m) in messages.enumerated() { resultIndex[m.id ?? "\u{0}None"] = i }
+            messages = messages.enumerated().sorted { a, b in
+                let ka = callIndex[a.element.id ?? "null"] ?? Int.max, kb = callIndex[b.element.id ?? "null"] ?? Int.max
+                if ka != kb { return ka < kb }
+                let ra = resultIndex[a.element.id ?? "\u{0}None"] ?? 0, rb = resultIndex[b.element.id ?? "\u{0}None"] ?? 0
+                return ra != rb ? ra < rb : a.offset < b.offset
+            }.map(\.element)
+        }
+        return messages.map { .tool(content: $0.content, toolCallId: $0.id, name: $0.name) }
+    }
+
+    /// `_aggregate_content_chunks_impl` for text: messages joined by "\n\n", chunks of one message by "\n\n",
+    /// empty contents and chunks skipped.
+    static func aggregate(_ contents: [MessageContent?]) -> String {
+        var parts: [String] = []
+        for content in contents {
+            var needsMessageSeparator = !parts.isEmpty
+            guard let content, content.isTruthy else { continue }
+            switch content {
+            case .text(let s):
+                parts.append((needsMessageSeparator ? join : "") + s)
+            case .chunks(let chunks):
+                for text in chunks where !text.isEmpty {
+                    let separator = parts.isEmpty ? "" : join   // message and chunk separators are both "\n\n"
+                    parts.append(separator + text)
+                    needsMessageSeparator = false
+                }
+            }
+        }
+        return parts.joined()
+    }
+}
