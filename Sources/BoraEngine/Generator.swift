@@ -75,14 +75,16 @@ public struct Generator {
 
         while generated.count < maxTokens {
             let token = logits.withUnsafeBufferPointer { sampler.sample($0, history: history) }
-            if tokenizer.isEndOfGeneration(token) {
+            if let tokenizer, tokenizer.isEndOfGeneration(token) {
                 finish = .stop
                 break
             }
             generated.append(token)
             history.append(token)
-            let bytes: [UInt8]
-            do { bytes = try tokenizer.pieceBytes(token) } catch { throw .tokenizer(path: loaded.path, message: "\(error)") }
+            var bytes: [UInt8] = []
+            if let tokenizer {
+                do { bytes = try tokenizer.pieceBytes(token) } catch { throw .tokenizer(path: loaded.path, message: "\(error)") }
+            }
             let piece = assembler.append(bytes)
             if !piece.isEmpty {
                 text += piece

@@ -1,28 +1,50 @@
 import BoraFormats
 import BoraModels
 import BoraTokenizers
+import Foundation
 
-/// A model ready to run: decoder weights and the tokenizer that the GGUF file carries.
+/// A model ready to run: decoder weights and its tokenizer (from the GGUF file, or the tokenizer file
+/// of a checkpoint directory; a directory without one can still score and generate from token ids).
 public final class LoadedModel: Sendable {
     public let path: String
     public let model: LlamaModel
-    public let tokenizer: any Tokenizer
+    public let tokenizer: (any Tokenizer)?
 
-    /// Loads a GGUF file: checks the architecture, binds the weights in place, builds the tokenizer.
-    public init(path: String) throws(EngineError) {
+    /// Loads a GGUF file or a checkpoint directory: checks the architecture, binds the weights in place,
+    /// builds the tokenizer. `slidingWindow` overrides the model's window (0 removes it).
+    public init(path: String, slidingWindow: Int? = nil) throws(EngineError) {
         self.path = path
-        let gguf: GGUFFile
-        do { gguf = try GGUFFile(path: path) } catch { throw .format(error) }
-        let arch: String
-        do { arch = try gguf.string("general.architecture") } catch { throw .format(error) }
-        guard ["llama", "mistral"].contains(arch) else {
-            throw .unsupportedArchitecture(path: path, architecture: arch)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            do { model = try LlamaModel(path: path, slidingWindow: slidingWindow) } catch { throw .format(error) }
+            tokenizer = try Self.tokenizer(directory: path)
+        } else {
+            let gguf: GGUFFile
+            do { gguf = try GGUFFile(path: path) } catch { throw .format(error) }
+            let arch: String
+            do { arch = try gguf.string("general.architecture") } catch { throw .format(error) }
+            guard ["llama", "mistral"].contains(arch) else {
+                throw .unsupportedArchitecture(path: path, architecture: arch)
+            }
+            do { model = try LlamaModel(gguf: gguf, slidingWindow: slidingWindow) } catch { throw .format(error) }
+            tokenizer = try Self.tokenizer(from: gguf)
         }
-        do { model = try LlamaModel(gguf: gguf) } catch { throw .format(error) }
-        tokenizer = try Self.tokenizer(from: gguf)
-        guard tokenizer.vocabularySize <= model.config.vocabularySize else {
-            throw .tokenizer(path: path, message: "the vocabulary has \(tokenizer.vocabularySize) tokens but the model only \(model.config.vocabularySize) rows of embeddings. The file is inconsistent: re-convert it.")
+        if let tokenizer, tokenizer.vocabularySize > model.config.vocabularySize {
+            throw .tokenizer(path: path, message: "the vocabulary has \(tokenizer.vocabularySize) tokens but the model only \(model.config.vocabularySize) rows of embeddings. The files do not belong together: use the tokenizer of this model.")
         }
+    }
+
+    /// The tokenizer file of a checkpoint directory, nil when it has none.
+    static func tokenizer(directory: String) throws(EngineError) -> (any Tokenizer)? {
+        nil
+    }
+
+    /// The tokenizer, or an error saying that the checkpoint has none.
+    public func requireTokenizer() throws(EngineError) -> any Tokenizer {
+        guard let tokenizer else {
+            throw .tokenizer(path: path, message: "this checkpoint has no tokenizer file (tokenizer.model*, tekken.json or tokenizer.json). Add the model's tokenizer file to the directory, or pass token ids (--prompt-tokens).")
+        }
+        return tokenizer
     }
 
     /// The tokenizer of a GGUF file (a full model or a vocabulary-only file).
@@ -41,6 +63,7 @@ public final class LoadedModel: Sendable {
     /// Tokenizes a raw prompt (special-token text becomes special tokens, as in llama.cpp), with BOS
     /// when `addBos` is nil and the model asks for it.
     public func tokenize(_ text: String, addBos: Bool? = nil) throws(EngineError) -> [Int] {
+        let tokenizer = try requireTokenizer()
         do {
             return try tokenizer.encode(text, addBos: addBos ?? tokenizer.addsBosByDefault, parseSpecial: true)
         } catch {
