@@ -251,7 +251,7 @@ extension JinjaInterpreter {
         case let .loop(l): if let v = l.attribute(name) { return v }
         default: break
         }
-        return .undefined(reason: "\(objectTypeRepr(value)) has no attribute '\(name)'")
+        return .undefined(reason: "'\(objectTypeRepr(value))' has no attribute \(JinjaValue.pythonStringRepr(name))")
     }
 
     /// `obj[key]`: item first, then attribute for string keys, as jinja2's `getitem`.
@@ -285,9 +285,9 @@ extension JinjaInterpreter {
     func objectTypeRepr(_ value: JinjaValue) -> String {
         switch value {
         case .none: return "None"
-        case .namespace: return "'jinja2.utils.Namespace object'"
-        case .loop: return "'jinja2.runtime.LoopContext object'"
-        default: return "'\(value.typeName) object'"
+        case .namespace: return "jinja2.utils.Namespace object"
+        case .loop: return "jinja2.runtime.LoopContext object"
+        default: return "\(value.typeName) object"
         }
     }
 }
