@@ -22,6 +22,9 @@ final class JinjaInterpreter {
 
     /// Broken-down local time for `strftime_now` (injectable so renders are reproducible).
     let now: JinjaDateTime
+    /// Macro calls in progress; deep recursion is an error rather than a stack overflow.
+    var macroDepth = 0
+    static let maxMacroDepth = 200
 
     init(now: JinjaDateTime) { self.now = now }
 
@@ -149,6 +152,11 @@ final class JinjaInterpreter {
 
     func makeMacro(name: String, params: [JinjaParameter], body: [JinjaStmt], scope: JinjaScope) -> JinjaCallable {
         JinjaCallable(name: name) { [unowned self] args, kwargs in
+            guard self.macroDepth < Self.maxMacroDepth else {
+                throw JinjaError.runtime("maximum recursion depth exceeded in macro '\(name)'", line: 0)
+            }
+            self.macroDepth += 1
+            defer { self.macroDepth -= 1 }
             let s = JinjaScope(parent: scope)
             var varargs: [JinjaValue] = []
             for (k, a) in args.enumerated() {
