@@ -57,8 +57,9 @@ def save_hf(model, cfg, d):
 
 def native_state(model, cfg):
     sd = model.state_dict()
-    out = {"tok_embeddings.weight": sd["model.embed_tokens.weight"], "norm.weight": sd["model.norm.weight"],
-           "output.weight": sd["lm_head.weight"]}
+    out = {"tok_embeddings.weight": sd["model.embed_tokens.weight"], "norm.weight": sd["model.norm.weight"]}
+    if not cfg.tie_word_embeddings:  # tied: no output.weight, the embedding serves
+        out["output.weight"] = sd["lm_head.weight"]
     for l in range(cfg.num_hidden_layers):
         p = f"model.layers.{l}."
         q = f"layers.{l}."
@@ -95,13 +96,21 @@ def expert_weight(sd, p, e, w, cfg):
     return sd[p + "mlp.experts.down_proj"][e]
 
 
+def rope_theta(cfg):
+    """transformers 5 keeps it in rope_parameters, 4.x in rope_theta."""
+    params = getattr(cfg, "rope_parameters", None)
+    if isinstance(params, dict) and "rope_theta" in params:
+        return params["rope_theta"]
+    return cfg.rope_theta
+
+
 def save_native(model, cfg, d):
     os.makedirs(d, exist_ok=True)
     save_file(native_state(model, cfg), os.path.join(d, "consolidated.safetensors"))
     params = {"dim": cfg.hidden_size, "n_layers": cfg.num_hidden_layers, "head_dim": cfg.head_dim,
               "hidden_dim": cfg.intermediate_size, "n_heads": cfg.num_attention_heads,
               "n_kv_heads": cfg.num_key_value_heads, "norm_eps": cfg.rms_norm_eps, "vocab_size": cfg.vocab_size,
-              "rope_theta": cfg.rope_theta}
+              "rope_theta": rope_theta(cfg)}
     if cfg.sliding_window:
         params["sliding_window"] = cfg.sliding_window
     if getattr(cfg, "num_local_experts", 0):
@@ -123,7 +132,7 @@ def save_gguf(model, cfg, path):
     w.add_key_length(cfg.head_dim)
     w.add_value_length(cfg.head_dim)
     w.add_rope_dimension_count(cfg.head_dim)
-    w.add_rope_freq_base(cfg.rope_theta)
+    w.add_rope_freq_base(rope_theta(cfg))
     w.add_layer_norm_rms_eps(cfg.rms_norm_eps)
     w.add_vocab_size(cfg.vocab_size)
     if cfg.sliding_window:
@@ -161,7 +170,7 @@ def save_gguf(model, cfg, path):
     w.close()
 
 
-def golden(model, cfg, lengths, seed, continue_tokens=8):
+def golden(model, cfg, lengths, seed, continue_tokens=8, keep_last=None):
     g = torch.Generator().manual_seed(seed)
     out = {"transformers": transformers.__version__, "torch": torch.__version__, "sequences": []}
     for n in lengths:
@@ -170,21 +179,24 @@ def golden(model, cfg, lengths, seed, continue_tokens=8):
             logits = model(ids).logits[0].float().numpy()
             cont = model.generate(ids, max_new_tokens=continue_tokens, do_sample=False, min_new_tokens=continue_tokens,
                                   pad_token_id=0, eos_token_id=None)[0, n:].tolist()
-        out["sequences"].append({"tokens": ids[0].tolist(), "logits": [[float(f"{x:.7g}") for x in row] for row in logits],
+        first = 0 if keep_last is None else n - keep_last
+        out["sequences"].append({"tokens": ids[0].tolist(), "logits_from": first,
+                                 "logits": [[float(f"{x:.7g}") for x in row] for row in logits[first:]],
                                  "greedy": cont})
     return out
 
 
-def build(name, cls, cfg, seed, lengths):
+def build(name, cls, cfg, seed, lengths, gguf_too=True, keep_last=None):
     torch.manual_seed(seed)
     model = cls(cfg).eval()
     randomize(model, seed)
     d = os.path.join(OUT, name)
     save_hf(model, cfg, os.path.join(d, "hf"))
     save_native(model, cfg, os.path.join(d, "native"))
-    save_gguf(model, cfg, os.path.join(d, "model.gguf"))
+    if gguf_too:
+        save_gguf(model, cfg, os.path.join(d, "model.gguf"))
     with open(os.path.join(d, "golden.json"), "w") as f:
-        json.dump(golden(model, cfg, lengths, seed), f, separators=(",", ":"))
+        json.dump(golden(model, cfg, lengths, seed, keep_last=keep_last), f, separators=(",", ":"))
     print(name, "written")
 
 
@@ -198,9 +210,13 @@ def main():
     build("mixtral-tiny", MixtralForCausalLM,
           MixtralConfig(vocab_size=128, sliding_window=None, rope_theta=10000.0, num_local_experts=4,
                         num_experts_per_tok=2, **common), 2, [window, 3 * window, 5 * window])
-    small = dict(common, hidden_size=16, intermediate_size=32, num_attention_heads=2, num_key_value_heads=1, head_dim=8)
+    # The v0.3-style model keeps its 32768-row embedding small: width 8, tied output (HF), only the last
+    # position's logits recorded, and no GGUF copy (its config paths are the point).
+    small = dict(common, hidden_size=8, intermediate_size=16, num_attention_heads=2, num_key_value_heads=1, head_dim=4,
+                 tie_word_embeddings=True)
     build("mistral-v03-tiny", MistralForCausalLM,
-          MistralConfig(vocab_size=32768, sliding_window=None, rope_theta=1e6, **small), 3, [12])
+          MistralConfig(vocab_size=32768, sliding_window=None, rope_theta=1e6, **small), 3, [12],
+          gguf_too=False, keep_last=1)
 
 
 if __name__ == "__main__":

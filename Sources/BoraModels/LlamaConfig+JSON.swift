@@ -19,12 +19,15 @@ struct HuggingFaceConfig: Decodable {
     var numLocalExperts: Int?
     var numExpertsPerTok: Int?
     var ropeScaling: RopeScaling?
+    /// transformers 5 keeps theta and scaling here.
+    var ropeParameters: RopeScaling?
 
     struct RopeScaling: Decodable {
         var type: String?
         var ropeType: String?
         var factor: Double?
-        enum CodingKeys: String, CodingKey { case type, ropeType = "rope_type", factor }
+        var ropeTheta: Double?
+        enum CodingKeys: String, CodingKey { case type, ropeType = "rope_type", factor, ropeTheta = "rope_theta" }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -34,6 +37,7 @@ struct HuggingFaceConfig: Decodable {
         case headDim = "head_dim", maxPositionEmbeddings = "max_position_embeddings", rmsNormEps = "rms_norm_eps"
         case ropeTheta = "rope_theta", slidingWindow = "sliding_window", layerTypes = "layer_types"
         case numLocalExperts = "num_local_experts", numExpertsPerTok = "num_experts_per_tok", ropeScaling = "rope_scaling"
+        case ropeParameters = "rope_parameters"
     }
 }
 
@@ -100,7 +104,7 @@ extension LlamaConfig {
             throw FormatError.invalid(path: path, what: "model_type '\(t)' is not supported; Bora runs llama, mistral and mixtral checkpoints")
         }
         var linear = 1.0
-        if let s = h.ropeScaling {
+        if let s = h.ropeScaling ?? h.ropeParameters {
             let kind = s.ropeType ?? s.type ?? "default"
             guard kind == "linear" || kind == "default" else {
                 throw FormatError.invalid(path: path, what: "rope_scaling type '\(kind)' is not supported (linear only)")
@@ -111,7 +115,7 @@ extension LlamaConfig {
             vocabularySize: h.vocabSize, embeddingLength: h.hiddenSize, blockCount: h.numHiddenLayers,
             feedForwardLength: h.intermediateSize, headCount: h.numAttentionHeads,
             headCountKV: h.numKeyValueHeads ?? h.numAttentionHeads, headDim: h.headDim,
-            ropeTheta: h.ropeTheta ?? 10_000, ropeLinearFactor: linear, rmsNormEpsilon: Float(h.rmsNormEps ?? 1e-6),
+            ropeTheta: h.ropeTheta ?? h.ropeParameters?.ropeTheta ?? 10_000, ropeLinearFactor: linear, rmsNormEpsilon: Float(h.rmsNormEps ?? 1e-6),
             contextLength: h.maxPositionEmbeddings ?? 2048, slidingWindow: h.slidingWindow, ropeStyle: .halves,
             expertCount: h.numLocalExperts ?? 0, expertsPerToken: h.numExpertsPerTok ?? 0)
         if let types = h.layerTypes {

@@ -46,7 +46,9 @@ public struct LlamaWeights: Sendable {
             }
             let ffn: FeedForward
             if c.expertCount > 0 {
-                ffn = .experts(router: try m(.router, rows: c.expertCount, cols: e),
+                let routerName = layout == .huggingFace && store.contains(CheckpointLayout.fusedRouter(l))
+                    ? CheckpointLayout.fusedRouter(l) : layout.layer(l, .router)
+                ffn = .experts(router: try WeightMatrix(store, routerName, rows: c.expertCount, cols: e),
                                experts: try Self.experts(store, layout, layer: l, config: c), perToken: c.expertsPerToken)
             } else {
                 ffn = .dense(FeedForwardWeights(gate: try m(.gate, rows: c.feedForwardLength, cols: e),
@@ -85,6 +87,18 @@ public struct LlamaWeights: Sendable {
             return (0..<n).map { x in
                 FeedForwardWeights(gate: WeightMatrix(gate, rows: f, cols: e, firstRow: x * f),
                                    up: WeightMatrix(up, rows: f, cols: e, firstRow: x * f),
+                                   down: WeightMatrix(down, rows: e, cols: f, firstRow: x * e))
+            }
+        }
+        if layout == .huggingFace, store.contains(CheckpointLayout.fusedExperts(l, gateUp: true)) {
+            // transformers 5: gate and up stacked as (n_expert, 2 ffn, embedding), down as (n_expert, embedding, ffn).
+            let gateUp = try store.require(CheckpointLayout.fusedExperts(l, gateUp: true), shape: [e, 2 * f, n])
+            let down = try store.require(CheckpointLayout.fusedExperts(l, gateUp: false), shape: [f, e, n])
+            try WeightMatrix.checkRows(gateUp, store: store, cols: e)
+            try WeightMatrix.checkRows(down, store: store, cols: f)
+            return (0..<n).map { x in
+                FeedForwardWeights(gate: WeightMatrix(gateUp, rows: f, cols: e, firstRow: 2 * x * f),
+                                   up: WeightMatrix(gateUp, rows: f, cols: e, firstRow: 2 * x * f + f),
                                    down: WeightMatrix(down, rows: e, cols: f, firstRow: x * e))
             }
         }

@@ -98,6 +98,12 @@ public enum CheckpointLayout: String, Sendable {
         }
     }
 
+    /// transformers 5's Mixtral router and fused experts (`mlp.gate`, `mlp.experts.gate_up_proj` / `down_proj`).
+    static func fusedRouter(_ l: Int) -> String { "model.layers.\(l).mlp.gate.weight" }
+    static func fusedExperts(_ l: Int, gateUp: Bool) -> String {
+        "model.layers.\(l).mlp.experts.\(gateUp ? "gate_up_proj" : "down_proj")"
+    }
+
     /// GGUF's stacked (n_expert, rows, cols) expert tensors `blk.N.ffn_{gate,up,down}_exps.weight`.
     func stackedExperts(_ l: Int, _ t: LayerTensor) -> String {
         let n = t == .gate ? "ffn_gate_exps" : t == .up ? "ffn_up_exps" : "ffn_down_exps"

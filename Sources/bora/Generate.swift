@@ -8,11 +8,15 @@ struct Generate: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
     @Option(name: [.customLong("prompt"), .customShort("p")], help: "The prompt text. Special-token text such as <|im_start|> becomes the special token.")
-    var prompt: String
+    var prompt: String?
+    @Option(name: .customLong("prompt-tokens"), help: "The prompt as comma-separated token ids, instead of --prompt.")
+    var promptTokens: String?
     @Option(name: [.customLong("max-tokens"), .customShort("n")], help: "Most tokens to generate.")
     var maxTokens: Int = 256
     @Option(help: "Context size in tokens (default: prompt plus --max-tokens, at most the model's).")
     var context: Int?
+    @Option(name: .customLong("sliding-window"), help: "Attention window in tokens, overriding the model's (0: none). Converted Mistral 7B v0.1 GGUFs need 4096.")
+    var slidingWindow: Int?
     @OptionGroup var sampling: SamplingOptions
     @OptionGroup var threads: ThreadOptions
     @Flag(help: "Print one JSON object at the end instead of streaming text.")
@@ -21,12 +25,14 @@ struct Generate: ParsableCommand {
     func validate() throws {
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be 0 or more, got \(maxTokens)") }
         if let context, context < 1 { throw ValidationError("--context must be at least 1, got \(context)") }
+        if (prompt == nil) == (promptTokens == nil) { throw ValidationError("give the prompt as --prompt TEXT or as --prompt-tokens 1,2,3 (one of the two)") }
+        if let slidingWindow, slidingWindow < 0 { throw ValidationError("--sliding-window must be 0 (none) or positive, got \(slidingWindow)") }
     }
 
     func run() throws {
         try reportingErrors {
-            let loaded = try LoadedModel(path: modelOptions.model)
-            let prompt = try loaded.tokenize(self.prompt)
+            let loaded = try LoadedModel(path: modelOptions.model, slidingWindow: slidingWindow)
+            let prompt = try promptTokens.map(parseTokenIds) ?? loaded.tokenize(self.prompt ?? "")
             let capacity = context ?? prompt.count + maxTokens
             let session = DecoderSession(model: loaded.model, contextLength: capacity, threads: threads.count)
             let generator = Generator(loaded: loaded, session: session)

@@ -71,3 +71,16 @@ func json<T: Encodable>(_ value: T) throws -> String {
     encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     return String(decoding: try encoder.encode(value), as: UTF8.self)
 }
+
+/// Comma-separated token ids ("1,2, 3").
+func parseTokenIds(_ text: String) throws -> [Int] {
+    var ids: [Int] = []
+    for part in text.split(separator: ",") {
+        guard let id = Int(part.trimmingCharacters(in: .whitespaces)) else {
+            throw EngineError.invalidParameter("token ids must be comma-separated integers; '\(part)' is not one")
+        }
+        ids.append(id)
+    }
+    guard !ids.isEmpty else { throw EngineError.invalidParameter("no token ids given: pass at least one id") }
+    return ids
+}

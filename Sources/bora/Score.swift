@@ -10,6 +10,8 @@ struct Score: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Comma-separated token ids.") var tokens: String
     @Option(help: "Print the full logits of the last N positions.") var last: Int = 0
+    @Option(name: .customLong("sliding-window"), help: "Attention window in tokens, overriding the model's (0: none).")
+    var slidingWindow: Int?
     @OptionGroup var threads: ThreadOptions
     @Flag(help: "Print JSON (the only output format).") var json = false
 
@@ -21,16 +23,9 @@ struct Score: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var ids: [Int] = []
-            for part in tokens.split(separator: ",") {
-                guard let id = Int(part.trimmingCharacters(in: .whitespaces)) else {
-                    throw EngineError.invalidParameter("--tokens must be comma-separated integers; '\(part)' is not one")
-                }
-                ids.append(id)
-            }
-            guard !ids.isEmpty else { throw EngineError.invalidParameter("--tokens is empty: give at least one id") }
+            let ids = try parseTokenIds(tokens)
             guard last >= 0 else { throw EngineError.invalidParameter("--last must be 0 or more, got \(last)") }
-            let loaded = try LoadedModel(path: modelOptions.model)
+            let loaded = try LoadedModel(path: modelOptions.model, slidingWindow: slidingWindow)
             let session = DecoderSession(model: loaded.model, contextLength: ids.count, threads: threads.count)
             var logits: [[Float]] = []
             let s = try session.score(ids, keepLast: last) { _, row in logits.append(Array(row)) }
