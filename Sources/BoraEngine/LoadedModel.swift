@@ -27,7 +27,8 @@ public final class LoadedModel: Sendable {
                 throw .unsupportedArchitecture(path: path, architecture: arch)
             }
             do { model = try LlamaModel(gguf: gguf, slidingWindow: slidingWindow) } catch { throw .format(error) }
-            tokenizer = try Self.tokenizer(from: gguf)
+            // A GGUF without tokenizer metadata can still run from token ids.
+            tokenizer = gguf.metadata["tokenizer.ggml.model"] == nil ? nil : try Self.tokenizer(from: gguf)
         }
         if let tokenizer, tokenizer.vocabularySize > model.config.vocabularySize {
             throw .tokenizer(path: path, message: "the vocabulary has \(tokenizer.vocabularySize) tokens but the model only \(model.config.vocabularySize) rows of embeddings. The files do not belong together: use the tokenizer of this model.")
@@ -42,7 +43,7 @@ public final class LoadedModel: Sendable {
     /// The tokenizer, or an error saying that the checkpoint has none.
     public func requireTokenizer() throws(EngineError) -> any Tokenizer {
         guard let tokenizer else {
-            throw .tokenizer(path: path, message: "this checkpoint has no tokenizer file (tokenizer.model*, tekken.json or tokenizer.json). Add the model's tokenizer file to the directory, or pass token ids (--prompt-tokens).")
+            throw .tokenizer(path: path, message: "this model has no tokenizer (a GGUF file without tokenizer metadata, or a directory without tokenizer.model*, tekken.json or tokenizer.json). Add the model's tokenizer, or pass token ids (--prompt-tokens).")
         }
         return tokenizer
     }

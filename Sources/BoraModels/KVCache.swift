@@ -43,7 +43,13 @@ public final class KVCache: @unchecked Sendable {
 
     /// Bytes in use for `positions` positions.
     public func bytes(forPositions positions: Int) -> Int {
-        2 * slots.reduce(0) { $0 + min($1, positions) } * kvDim * MemoryLayout<Float>.size
+        Self.bytes(kvDim: kvDim, windows: slots, positions: positions)
+    }
+
+    /// Bytes a cache holds after `positions` positions, for layers with these windows (0: none):
+    /// 2 (keys and values) x sum over layers of min(window, positions) x kvDim x 4 bytes.
+    public static func bytes(kvDim: Int, windows: [Int], positions: Int) -> Int {
+        2 * windows.reduce(0) { $0 + ($1 > 0 ? min($1, positions) : positions) } * kvDim * MemoryLayout<Float>.size
     }
 
     @inline(__always) func keyRow(layer l: Int, position p: Int) -> UnsafeMutablePointer<Float> {

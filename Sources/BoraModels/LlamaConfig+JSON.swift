@@ -147,3 +147,26 @@ extension LlamaConfig {
         try validate(path: path)
     }
 }
+
+extension LlamaConfig {
+    /// The configuration of a checkpoint directory and its tensor layout; nil when `path` is not a directory.
+    static func directoryConfig(_ path: String) throws(FormatError) -> (LlamaConfig, CheckpointLayout)? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
+        let dir = URL(fileURLWithPath: path)
+        let hf = dir.appendingPathComponent("config.json").path
+        let mistral = dir.appendingPathComponent("params.json").path
+        if FileManager.default.fileExists(atPath: hf) { return (try LlamaConfig(huggingFaceConfig: hf), .huggingFace) }
+        if FileManager.default.fileExists(atPath: mistral) { return (try LlamaConfig(mistralParams: mistral), .mistral) }
+        throw FormatError.invalid(path: path, what: "the directory has neither config.json (Hugging Face) nor params.json (Mistral); pass a GGUF file or a checkpoint directory")
+    }
+
+    /// The configuration alone (no weights are bound) of a GGUF file or a checkpoint directory.
+    public init(path: String) throws(FormatError) {
+        if let (config, _) = try Self.directoryConfig(path) {
+            self = config
+        } else {
+            self = try LlamaConfig(gguf: GGUFFile(path: path))
+        }
+    }
+}

@@ -39,22 +39,8 @@ public final class LlamaModel: Sendable {
     /// A GGUF file or a checkpoint directory (Hugging Face `config.json` + safetensors, or Mistral's
     /// `params.json` + `consolidated.safetensors`).
     public convenience init(path: String, slidingWindow: Int? = nil) throws(FormatError) {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            let dir = URL(fileURLWithPath: path)
-            let hf = dir.appendingPathComponent("config.json").path
-            let mistral = dir.appendingPathComponent("params.json").path
-            var config: LlamaConfig
-            let layout: CheckpointLayout
-            if FileManager.default.fileExists(atPath: hf) {
-                config = try LlamaConfig(huggingFaceConfig: hf)
-                layout = .huggingFace
-            } else if FileManager.default.fileExists(atPath: mistral) {
-                config = try LlamaConfig(mistralParams: mistral)
-                layout = .mistral
-            } else {
-                throw FormatError.invalid(path: path, what: "the directory has neither config.json (Hugging Face) nor params.json (Mistral); pass a GGUF file or a checkpoint directory")
-            }
+        if let (config, layout) = try LlamaConfig.directoryConfig(path) {
+            var config = config
             if let slidingWindow { config.setSlidingWindow(slidingWindow) }
             try self.init(store: ShardedSafetensors(directory: path), layout: layout, config: config)
         } else {

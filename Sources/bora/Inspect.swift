@@ -7,9 +7,16 @@ struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a GGUF file's architecture, hyperparameters, tokenizer, metadata and tensors.")
 
-    @Argument(help: "A GGUF file.") var file: String
+    @Argument(help: "A GGUF file (or, with --kv-cache, a checkpoint directory).") var file: String
+    @Option(name: .customLong("kv-cache"), help: "Instead, print the KV-cache bytes at these sequence lengths (comma-separated), with the model's window and without.")
+    var kvCache: String?
+    @Option(name: .customLong("sliding-window"), help: "With --kv-cache: the window to assume instead of the model's.")
+    var slidingWindow: Int?
 
     func run() throws {
+        if let kvCache {
+            return try reportingErrors { try printCacheSizes(kvCache) }
+        }
         try reportingErrors {
             let gguf = try GGUFFile(path: file)
             print("file: \(file)")
@@ -47,4 +54,23 @@ struct Inspect: ParsableCommand {
             }
         }
     }
+}
+
+extension Inspect {
+    /// KV-cache bytes (F32 keys and values) against sequence length, with the window and without.
+    func printCacheSizes(_ lengths: String) throws {
+        var config = try LlamaConfig(path: file)
+        if let slidingWindow { config.setSlidingWindow(slidingWindow) }
+        let windows = config.slidingWindows
+        let label = Set(windows).count == 1 ? (windows.first ?? 0 > 0 ? "window \(windows[0])" : "no window") : "per-layer windows \(windows)"
+        print("| tokens | KV cache, \(label) | KV cache, no window |")
+        print("|---|---|---|")
+        for n in try parseTokenIds(lengths) {
+            let with = KVCache.bytes(kvDim: config.kvDim, windows: windows, positions: n)
+            let without = KVCache.bytes(kvDim: config.kvDim, windows: [Int](repeating: 0, count: config.blockCount), positions: n)
+            print("| \(n) | \(mebibytes(with)) | \(mebibytes(without)) |")
+        }
+    }
+
+    func mebibytes(_ b: Int) -> String { String(format: "%.1f MiB", Double(b) / 1_048_576) }
 }

@@ -159,3 +159,40 @@ struct CLI {
                           mentions: ["context holds 4"])
     }
 }
+
+/// Checkpoint directories and token-id prompts from the command line (issue 4's CLI contract).
+@Suite struct CheckpointCLITests {
+    struct Golden: Decodable {
+        struct Sequence: Decodable { let tokens: [Int]; let greedy: [Int] }
+        let sequences: [Sequence]
+    }
+
+    @Test(arguments: ["mistral-tiny/hf", "mistral-tiny/native", "mistral-tiny/model.gguf", "mixtral-tiny/hf"])
+    func generateFromTokenIds(_ source: String) throws {
+        let model = source.components(separatedBy: "/")[0]
+        let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("mistral/\(model)/golden.json"))))
+        let seq = try #require(golden.sequences.last)
+        let d = try CLI.json(["generate", "--model", TestPaths.fixture("mistral/" + source),
+                              "--prompt-tokens", seq.tokens.map(String.init).joined(separator: ","),
+                              "--max-tokens", String(seq.greedy.count), "--temperature", "0", "--json"])
+        #expect(d["tokens"] as? [Int] == seq.greedy)
+        #expect(d["prompt_tokens"] as? [Int] == seq.tokens)
+        #expect(d["finish_reason"] as? String == "length")
+        let score = try CLI.json(["score", "--model", TestPaths.fixture("mistral/" + source),
+                                  "--tokens", seq.tokens.map(String.init).joined(separator: ","), "--json"])
+        #expect((score["nll"] as? [Double])?.count == seq.tokens.count - 1)
+    }
+
+    @Test func textPromptNeedsATokenizer() throws {
+        let r = try CLI.run(["generate", "--model", TestPaths.fixture("mistral/mistral-tiny/hf"), "--prompt", "hi"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("has no tokenizer"))
+    }
+
+    @Test func kvCacheTable() throws {
+        let r = try CLI.run(["inspect", TestPaths.repo.appendingPathComponent("docs/examples/mistral-7b-v0.1").path,
+                             "--kv-cache", "4096,32768"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("| 32768 | 1024.0 MiB | 8192.0 MiB |"))
+    }
+}

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import BoraTokenizers
+import BoraTokenizers
 
 /// Constructs Bora does not implement fail with an error naming them and their line, never a wrong prompt.
 @Suite struct ChatTemplateErrorTests {

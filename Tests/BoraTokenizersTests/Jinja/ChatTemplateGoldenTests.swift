@@ -1,5 +1,5 @@
 import Testing
-@testable import BoraTokenizers
+import BoraTokenizers
 
 /// Real chat templates (Tests/Fixtures/jinja/templates) over ~18 conversations each, byte-identical to jinja2.
 @Suite struct ChatTemplateGoldenTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import BoraTokenizers
+import BoraTokenizers
 
 /// Goldens rendered by Python jinja2 in transformers' configuration (scripts/make_jinja_goldens.py),
 /// read from Tests/Fixtures/jinja.
