@@ -80,22 +80,26 @@ func sentencePieceVersion(_ name: String) -> Int? {
     return version
 }
 
-/// A file whose name is not conventional: JSON with a "vocab" list and "config" is Tekken, JSON with a
-/// "model" object is Hugging Face, anything starting with a protobuf field-1 tag is SentencePiece.
+/// A file whose name is not conventional: JSON with Tekken's config keys is Tekken, JSON with a "model"
+/// object is Hugging Face, anything starting with a protobuf field-1 tag is SentencePiece.
 private func sniff(_ path: String) throws -> TokenizerFileKind {
-    let head = try readFile(path, limit: 4096)
-    guard let first = head.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) else {
+    let bytes = try readFile(path)
+    guard let first = bytes.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) else {
         throw TokenizerFileError.unrecognized(path: path)
     }
     if first == UInt8(ascii: "{") {
-        let text = String(decoding: head, as: UTF8.self)
-        if text.contains("\"pattern\"") || text.contains("\"default_vocab_size\"") { return .tekken }
-        if text.contains("\"model\"") || text.contains("\"added_tokens\"") || text.contains("\"normalizer\"") {
-            return .huggingFace
+        func contains(_ key: String) -> Bool {
+            let needle = Array("\"\(key)\"".utf8)
+            guard bytes.count >= needle.count else { return false }
+            return (0...(bytes.count - needle.count)).contains { i in
+                bytes[i] == needle[0] && bytes[i..<i + needle.count].elementsEqual(needle)
+            }
         }
+        if contains("default_num_special_tokens") { return .tekken }
+        if contains("model") && (contains("added_tokens") || contains("pre_tokenizer")) { return .huggingFace }
         throw TokenizerFileError.unrecognized(path: path)
     }
-    if head.first == 0x0A { return .sentencePiece }   // field 1 (pieces), length-delimited
+    if bytes.first == 0x0A { return .sentencePiece }   // field 1 (pieces), length-delimited
     throw TokenizerFileError.unrecognized(path: path)
 }
 
