@@ -22,6 +22,11 @@ public struct SentencePieceModelTokenizer: Tokenizer {
     let control: SpecialTokenMatcher
     /// The byte each byte piece stands for (0 for other pieces).
     let byteValues: [UInt8]
+    /// True when no piece merging can produce has a "▁" after another character, unless all of it is "▁"
+    /// (true of models trained with split_by_whitespace, as Mistral's and Llama's). Then no merge joins a
+    /// character to a following "▁", so the text encodes as independent segments, each starting at a
+    /// "▁" run: the same result as one pass over the whole text, with small merge queues.
+    let segmentable: Bool
 
     /// Reads a `tokenizer.model` file.
     public init(contentsOf path: String) throws {
@@ -61,6 +66,12 @@ public struct SentencePieceModelTokenizer: Tokenizer {
             pieceIds.insert(piece, value: Int32(id), replace: false)
         }
         for (id, piece) in model.pieces.enumerated() { pieceIds.insert(piece, value: Int32(id), replace: false) }
+        self.segmentable = zip(model.pieces, model.types).allSatisfy { piece, type in
+            switch type {
+            case .normal, .unused, .userDefined: return Self.spacesOnlyLead(piece)
+            default: return true
+            }
+        }
         var byteIds = [Int32](repeating: -1, count: 256)
         if model.byteFallback {
             for id in 0..<n where model.types[id] == .byte { byteIds[Int(byteValues[id])] = Int32(id) }
@@ -120,6 +131,18 @@ public struct SentencePieceModelTokenizer: Tokenizer {
             throw TokenizerError.idOutOfRange(id: id, vocabularySize: model.pieces.count)
         }
         return id
+    }
+
+    /// Whether every "▁" in `piece` is preceded only by "▁"s (or the piece is all "▁").
+    static func spacesOnlyLead(_ piece: [UInt8]) -> Bool {
+        var i = 0
+        while i + 2 < piece.count, piece[i] == 0xE2, piece[i + 1] == 0x96, piece[i + 2] == 0x81 { i += 3 }
+        // After the leading run, no further "▁".
+        while i + 2 < piece.count {
+            if piece[i] == 0xE2 && piece[i + 1] == 0x96 && piece[i + 2] == 0x81 { return false }
+            i += 1
+        }
+        return true
     }
 
     /// U+2581 LOWER ONE EIGHTH BLOCK, SentencePiece's visible space.
