@@ -8,7 +8,18 @@ Tests/Fixtures/tokenizers/mistral-common/<file>.goldens.json with, for every cor
   decoded   decode(ids) with mistral-common's default special-token policy (IGNORE)
 and a few decode-only cases (special tokens mixed in, partial UTF-8, unknown token) under "decode".
 
-Setup: scripts/install-mistral-tokenizers.sh (mistral-common 1.13.1 with sentencepiece and tiktoken).
+It also writes small Hugging Face `tokenizer.json` files, trained here with the `tokenizers` library on local
+text (no hub access), in the shapes real models use: GPT-2 (ByteLevel), SmolLM2 (Digits + ByteLevel),
+Llama 3 (Split regex + ByteLevel, ignore_merges, BOS template), Qwen 2.5 (NFC + Split regex + ByteLevel),
+Llama 2 / Mistral 7B (Prepend + Replace normalizer, BPE with byte_fallback) and the Metaspace variant, as
+hf-<kind>.tokenizer.json, with goldens from `tokenizers` in hf-<kind>.goldens.json:
+  ids          encode(text, add_special_tokens=False)          (added tokens in the text are parsed)
+  ids_literal  the same with encode_special_tokens=True        (special tokens' text stays text)
+  ids_bos      encode(text, add_special_tokens=True)           (the post-processor's BOS, if any)
+  decoded      decode(ids)                                     (skip_special_tokens=True)
+  decoded_keep decode(ids, skip_special_tokens=False)
+
+Setup: scripts/install-mistral-tokenizers.sh --with-reference; pip install tokenizers
 Run:   python3 scripts/make_mistral_tokenizer_goldens.py
 """
 
@@ -213,5 +224,109 @@ def main():
     print(f"{total} cases in all", file=sys.stderr)
 
 
+LLAMA3_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
+                  r"|\s*[\r\n]+|\s+(?!\S)|\s+")
+QWEN2_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"
+                 r"|\s*[\r\n]+|\s+(?!\S)|\s+")
+
+
+def training_text():
+    code = [f.read_text(encoding="utf-8") for f in sorted(Path(json.__file__).parent.glob("*.py"))]
+    return [APACHE] + code + [t for t in CORPUS if t] * 3
+
+
+def make_hf_tokenizer(kind):
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+
+    byte_level = kind in ("gpt2", "smollm", "llama3", "qwen2")
+    if byte_level:
+        specials = {"gpt2": ["<|endoftext|>"], "smollm": ["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+                    "llama3": ["<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>"],
+                    "qwen2": ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]}[kind]
+        tok = Tokenizer(models.BPE(ignore_merges=kind == "llama3"))
+        if kind == "gpt2":
+            tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        elif kind == "smollm":
+            tok.pre_tokenizer = pre_tokenizers.Sequence([
+                pre_tokenizers.Digits(individual_digits=True), pre_tokenizers.ByteLevel(add_prefix_space=False)])
+        else:
+            if kind == "qwen2":
+                tok.normalizer = normalizers.NFC()
+            pattern = LLAMA3_PATTERN if kind == "llama3" else QWEN2_PATTERN
+            tok.pre_tokenizer = pre_tokenizers.Sequence([
+                pre_tokenizers.Split(Regex(pattern), behavior="isolated", invert=False),
+                pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+        tok.decoder = decoders.ByteLevel()
+        trainer = trainers.BpeTrainer(vocab_size=1500, special_tokens=specials, show_progress=False,
+                                      initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+        tok.train_from_iterator(training_text(), trainer=trainer)
+        if kind == "llama3":
+            bos = tok.token_to_id("<|begin_of_text|>")
+            tok.post_processor = processors.TemplateProcessing(
+                single="<|begin_of_text|> $A", special_tokens=[("<|begin_of_text|>", bos)])
+        else:
+            tok.post_processor = processors.ByteLevel(trim_offsets=False)
+    else:
+        tok = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
+        # Train on "▁"-separated words, then use the file the way Llama 2 / Mistral 7B ship it.
+        tok.normalizer = normalizers.Sequence([normalizers.Prepend("\u2581"), normalizers.Replace(" ", "\u2581")])
+        tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="never", split=True)
+        trainer = trainers.BpeTrainer(vocab_size=1200, special_tokens=["<unk>", "<s>", "</s>"],
+                                      show_progress=False, limit_alphabet=120)
+        tok.train_from_iterator(training_text(), trainer=trainer)
+        data = json.loads(tok.to_str())
+        vocab = data["model"]["vocab"]
+        for b in range(256):
+            vocab.setdefault("<0x%02X>" % b, len(vocab))
+        if kind == "llama2":
+            data["pre_tokenizer"] = None
+            data["decoder"] = {"type": "Sequence", "decoders": [
+                {"type": "Replace", "pattern": {"String": "\u2581"}, "content": " "},
+                {"type": "ByteFallback"}, {"type": "Fuse"},
+                {"type": "Strip", "content": " ", "start": 1, "stop": 0}]}
+        else:  # metaspace
+            data["normalizer"] = None
+            data["pre_tokenizer"] = {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "first",
+                                     "split": False}
+            data["decoder"] = {"type": "Sequence", "decoders": [
+                {"type": "ByteFallback"},
+                {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "first", "split": False}]}
+        tok = Tokenizer.from_str(json.dumps(data))
+        bos = tok.token_to_id("<s>")
+        tok.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", bos)])
+    tok.add_tokens([AddedToken("<custom_tag>", special=False)])
+    return tok
+
+
+def make_hf_goldens():
+    total = 0
+    for kind in ["gpt2", "smollm", "llama3", "qwen2", "llama2", "metaspace"]:
+        tok = make_hf_tokenizer(kind)
+        path = OUT / f"hf-{kind}.tokenizer.json"
+        tok.save(str(path))
+        from tokenizers import Tokenizer
+        tok = Tokenizer.from_file(str(path))
+        corpus = CORPUS + ["<|im_start|>user\nhi<|im_end|>", "<|begin_of_text|>x<|eot_id|>", "a <custom_tag> b",
+                           "<s>[INST] hi [/INST]</s>", "<|endoftext|><|endoftext|>"]
+        cases = []
+        for text in corpus:
+            tok.encode_special_tokens = False
+            ids = tok.encode(text, add_special_tokens=False).ids
+            ids_bos = tok.encode(text, add_special_tokens=True).ids
+            tok.encode_special_tokens = True
+            literal = tok.encode(text, add_special_tokens=False).ids
+            tok.encode_special_tokens = False
+            cases.append({"text": text, "ids": ids, "ids_literal": literal, "ids_bos": ids_bos,
+                          "decoded": tok.decode(ids), "decoded_keep": tok.decode(ids, skip_special_tokens=False)})
+        import tokenizers
+        golden = {"file": path.name, "generator": f"tokenizers {tokenizers.__version__}",
+                  "vocabulary_size": tok.get_vocab_size(with_added_tokens=True), "cases": cases}
+        (OUT / f"hf-{kind}.goldens.json").write_text(json.dumps(golden, ensure_ascii=True, indent=1) + "\n")
+        total += len(cases)
+        print(f"hf-{kind}: {len(cases)} strings, {path.stat().st_size} bytes", file=sys.stderr)
+    print(f"{total} Hugging Face cases in all", file=sys.stderr)
+
+
 if __name__ == "__main__":
     main()
+    make_hf_goldens()

@@ -46,7 +46,7 @@ public func loadTokenizer(path: String) throws -> any Tokenizer {
     switch kind {
     case .sentencePiece: return try SentencePieceModelTokenizer(contentsOf: path)
     case .tekken: return try TekkenTokenizer(contentsOf: path)
-    case .huggingFace: throw TokenizerFileError.unsupported(path: path, feature: "Hugging Face tokenizer.json (not yet)")
+    case .huggingFace: return try HuggingFaceTokenizer(contentsOf: path)
     }
 }
 

@@ -132,6 +132,29 @@ struct TokenizerFileTests {
         #expect({ if case .inconsistentVocabulary = error({ try loadTokenizer(path: path) }) { true } else { false } }())
     }
 
+    @Test("Hugging Face tokenizer.json: bad and unsupported files")
+    func huggingFaceBadFiles() throws {
+        func error(_ json: String) -> TokenizerFileError? {
+            do { _ = try HuggingFaceTokenizer(json: Array(json.utf8), path: "t/tokenizer.json"); return nil }
+            catch { return error as? TokenizerFileError }
+        }
+        func isCase(_ e: TokenizerFileError?, _ name: String) -> Bool { e.map { "\($0)".contains(name) } ?? false }
+        #expect({ if case .malformedJSON = error(#"{"model": {"#) { true } else { false } }())
+        #expect(error(#"{"version": "1.0"}"#) == .invalidKey(path: "t/tokenizer.json", key: "model", expected: "an object"))
+        #expect(isCase(error(#"{"model": {"type": "WordPiece", "vocab": {}}}"#), "WordPiece"))
+        #expect(isCase(error(#"{"model": {"type": "BPE", "vocab": {"a": 0}}, "pre_tokenizer": {"type": "Whitespace"}}"#),
+                       "Whitespace"))
+        #expect(isCase(error(#"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": ["a b"]}}"#),
+                       "not in model.vocab"))
+        let ok = try HuggingFaceTokenizer(json: Array(#"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": [["a", "b"]]}}"#.utf8))
+        #expect(try ok.encode("abab", addBos: false, parseSpecial: true) == [2, 2])
+        #expect(throws: TokenizerError.idOutOfRange(id: 3, vocabularySize: 3)) { try ok.decode([3]) }
+        // A directory with only a tokenizer.json.
+        let dir = TinyTokenizerFiles.makeDirectory()
+        _ = try TinyTokenizerFiles.write(Array(#"{"model": {"type": "BPE", "vocab": {"a": 0}}}"#.utf8), as: "tokenizer.json", in: dir)
+        #expect(try loadTokenizer(path: dir) is HuggingFaceTokenizer)
+    }
+
     @Test("ids out of range and invalid UTF-8 input")
     func badInput() throws {
         let spm = try tinySentencePiece()
