@@ -11,6 +11,7 @@ and a few decode-only cases (special tokens mixed in, partial UTF-8, unknown tok
 It also writes small Hugging Face `tokenizer.json` files, trained here with the `tokenizers` library on local
 text (no hub access), in the shapes real models use: GPT-2 (ByteLevel), SmolLM2 (Digits + ByteLevel),
 Llama 3 (Split regex + ByteLevel, ignore_merges, BOS template), Qwen 2.5 (NFC + Split regex + ByteLevel),
+Mistral Nemo (Split with Tekken's regex + ByteLevel),
 Llama 2 / Mistral 7B (Prepend + Replace normalizer, BPE with byte_fallback) and the Metaspace variant, as
 hf-<kind>.tokenizer.json, with goldens from `tokenizers` in hf-<kind>.goldens.json:
   ids          encode(text, add_special_tokens=False)          (added tokens in the text are parsed)
@@ -230,6 +231,10 @@ QWEN2_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| 
                  r"|\s*[\r\n]+|\s+(?!\S)|\s+")
 
 
+# Mistral Nemo's tokenizer.json splits with Tekken's regex.
+TEKKEN_PATTERN = json.loads((DATA / "tekken_240911.json").read_text(encoding="utf-8"))["config"]["pattern"]
+
+
 def training_text():
     code = [f.read_text(encoding="utf-8") for f in sorted(Path(json.__file__).parent.glob("*.py"))]
     return [APACHE] + code + [t for t in CORPUS if t] * 3
@@ -238,11 +243,12 @@ def training_text():
 def make_hf_tokenizer(kind):
     from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
-    byte_level = kind in ("gpt2", "smollm", "llama3", "qwen2")
+    byte_level = kind in ("gpt2", "smollm", "llama3", "qwen2", "tekken")
     if byte_level:
         specials = {"gpt2": ["<|endoftext|>"], "smollm": ["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
                     "llama3": ["<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>"],
-                    "qwen2": ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]}[kind]
+                    "qwen2": ["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+                    "tekken": ["<unk>", "<s>", "</s>", "[INST]", "[/INST]"]}[kind]
         tok = Tokenizer(models.BPE(ignore_merges=kind == "llama3"))
         if kind == "gpt2":
             tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -252,7 +258,7 @@ def make_hf_tokenizer(kind):
         else:
             if kind == "qwen2":
                 tok.normalizer = normalizers.NFC()
-            pattern = LLAMA3_PATTERN if kind == "llama3" else QWEN2_PATTERN
+            pattern = {"llama3": LLAMA3_PATTERN, "qwen2": QWEN2_PATTERN, "tekken": TEKKEN_PATTERN}[kind]
             tok.pre_tokenizer = pre_tokenizers.Sequence([
                 pre_tokenizers.Split(Regex(pattern), behavior="isolated", invert=False),
                 pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
@@ -260,7 +266,10 @@ def make_hf_tokenizer(kind):
         trainer = trainers.BpeTrainer(vocab_size=1500, special_tokens=specials, show_progress=False,
                                       initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
         tok.train_from_iterator(training_text(), trainer=trainer)
-        if kind == "llama3":
+        if kind == "tekken":
+            bos = tok.token_to_id("<s>")
+            tok.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", bos)])
+        elif kind == "llama3":
             bos = tok.token_to_id("<|begin_of_text|>")
             tok.post_processor = processors.TemplateProcessing(
                 single="<|begin_of_text|> $A", special_tokens=[("<|begin_of_text|>", bos)])
@@ -300,7 +309,7 @@ def make_hf_tokenizer(kind):
 
 def make_hf_goldens():
     total = 0
-    for kind in ["gpt2", "smollm", "llama3", "qwen2", "llama2", "metaspace"]:
+    for kind in ["gpt2", "smollm", "llama3", "qwen2", "tekken", "llama2", "metaspace"]:
         tok = make_hf_tokenizer(kind)
         path = OUT / f"hf-{kind}.tokenizer.json"
         tok.save(str(path))

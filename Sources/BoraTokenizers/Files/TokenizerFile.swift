@@ -10,13 +10,14 @@ public enum TokenizerFileKind: String, Sendable, Equatable {
     case huggingFace
 
     /// The kind a file name says, or nil. Follows mistral-common's `is_sentencepiece` / `is_tekken`:
-    /// `*.model` or `*.model.v<N>[m<M>]`; a `.json` whose name contains "tekken"; `tokenizer.json`.
+    /// `*.model` or `*.model.v<N>[m<M>]`; `tokenizer.json` (any name ending so); another `.json` whose name
+    /// contains "tekken".
     public init?(fileName name: String) {
         if name.hasSuffix(".json") {
-            if name.contains("tekken") {
-                self = .tekken
-            } else if name == "tokenizer.json" || name.hasSuffix("tokenizer.json") {
+            if name.hasSuffix("tokenizer.json") {
                 self = .huggingFace
+            } else if name.contains("tekken") {
+                self = .tekken
             } else {
                 return nil
             }

@@ -36,8 +36,9 @@ public enum TokenizerFileError: Error, Equatable, CustomStringConvertible {
         case let .malformedJSON(path, reason):
             return "'\(path)' is not valid JSON (\(reason)); the file is truncated or corrupt: download it again"
         case let .invalidKey(path, key, expected):
-            return "'\(path)': '\(key)' is missing or is not \(expected); the file is not a tokenizer of this kind "
-                + "or is damaged: download it again"
+            let problem = expected == "present" ? "is missing" : "is missing or is not \(expected)"
+            return "'\(path)': '\(key)' \(problem); the file is not a tokenizer of this kind or is damaged: "
+                + "download it again"
         case let .badBase64(path, rank, text):
             return "'\(path)': token_bytes of rank \(rank) ('\(text.prefix(40))') is not base64; the file is "
                 + "corrupt: download it again"
