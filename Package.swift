@@ -25,6 +25,7 @@ let package = Package(
         .target(
             name: "BoraTokenizers",
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Proto/sentencepiece_model.proto"],
             swiftSettings: cpuFlags),
         .target(name: "BoraModels", dependencies: ["BoraKernels", "BoraFormats"], swiftSettings: cpuFlags),
         .target(

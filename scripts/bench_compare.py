@@ -57,8 +57,12 @@ def llama_worker(model, prompt, gen, threads, ctx):
     llm.eval(toks)
     pp_s = time.perf_counter() - t0
     tg_s = 0.0
+    import numpy as np
+    import llama_cpp
+    n_vocab = llm.n_vocab()
     for _ in range(gen - 1):
-        tok = int(llm.scores[llm.n_tokens - 1].argmax())
+        # The last token's logits straight from llama.cpp (llm.scores holds zeros without logits_all).
+        tok = int(np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(n_vocab,)).argmax())
         t0 = time.perf_counter()
         llm.eval([tok])
         tg_s += time.perf_counter() - t0

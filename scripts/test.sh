@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-model.sh
+scripts/install-mistral-tokenizers.sh >/dev/null
 swift build -c release --build-tests
 swift test -c release --skip-build "$@"

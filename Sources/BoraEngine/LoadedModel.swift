@@ -8,7 +8,9 @@ import Foundation
 public final class LoadedModel: Sendable {
     public let path: String
     public let model: LlamaModel
-    public let tokenizer: (any Tokenizer)?
+    /// The tokenizer and chat format, nil for a checkpoint without a tokenizer.
+    public let tokenizerBundle: TokenizerBundle?
+    public var tokenizer: (any Tokenizer)? { tokenizerBundle?.tokenizer }
 
     /// Loads a GGUF file or a checkpoint directory: checks the architecture, binds the weights in place,
     /// builds the tokenizer. `slidingWindow` overrides the model's window (0 removes it).
@@ -17,7 +19,8 @@ public final class LoadedModel: Sendable {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             do { model = try LlamaModel(path: path, slidingWindow: slidingWindow) } catch { throw .format(error) }
-            tokenizer = try Self.tokenizer(directory: path)
+            let hasTokenizer = (try? tokenizerFile(inDirectory: path)) != nil
+            tokenizerBundle = hasTokenizer ? try TokenizerBundle.load(path: path) : nil
         } else {
             let gguf: GGUFFile
             do { gguf = try GGUFFile(path: path) } catch { throw .format(error) }
@@ -28,35 +31,23 @@ public final class LoadedModel: Sendable {
             }
             do { model = try LlamaModel(gguf: gguf, slidingWindow: slidingWindow) } catch { throw .format(error) }
             // A GGUF without tokenizer metadata can still run from token ids.
-            tokenizer = gguf.metadata["tokenizer.ggml.model"] == nil ? nil : try Self.tokenizer(from: gguf)
+            tokenizerBundle = gguf.metadata["tokenizer.ggml.model"] == nil ? nil : try TokenizerBundle.fromGGUF(gguf)
         }
         if let tokenizer, tokenizer.vocabularySize > model.config.vocabularySize {
             throw .tokenizer(path: path, message: "the vocabulary has \(tokenizer.vocabularySize) tokens but the model only \(model.config.vocabularySize) rows of embeddings. The files do not belong together: use the tokenizer of this model.")
         }
     }
 
-    /// The tokenizer file of a checkpoint directory, nil when it has none.
-    static func tokenizer(directory: String) throws(EngineError) -> (any Tokenizer)? {
-        nil
-    }
-
     /// The tokenizer, or an error saying that the checkpoint has none.
     public func requireTokenizer() throws(EngineError) -> any Tokenizer {
-        guard let tokenizer else {
-            throw .tokenizer(path: path, message: "this model has no tokenizer (a GGUF file without tokenizer metadata, or a directory without tokenizer.model*, tekken.json or tokenizer.json). Add the model's tokenizer, or pass token ids (--prompt-tokens).")
-        }
-        return tokenizer
+        try requireBundle().tokenizer
     }
 
-    /// The tokenizer of a GGUF file (a full model or a vocabulary-only file).
-    public static func tokenizer(from gguf: GGUFFile) throws(EngineError) -> any Tokenizer {
-        do {
-            return try makeTokenizer(GGUFVocabulary(gguf: gguf))
-        } catch let e as FormatError {
-            throw .format(e)
-        } catch {
-            throw .tokenizer(path: gguf.path, message: String(describing: error))
+    public func requireBundle() throws(EngineError) -> TokenizerBundle {
+        guard let tokenizerBundle else {
+            throw .tokenizer(path: path, message: "this model has no tokenizer (a GGUF file without tokenizer metadata, or a directory without tokenizer.model*, tekken.json or tokenizer.json). Add the model's tokenizer, or pass token ids (--prompt-tokens).")
         }
+        return tokenizerBundle
     }
 
     public var config: LlamaConfig { model.config }
@@ -70,14 +61,5 @@ public final class LoadedModel: Sendable {
         } catch {
             throw .tokenizer(path: path, message: String(describing: error))
         }
-    }
-}
-
-extension LoadedModel {
-    /// Just the tokenizer of a GGUF file (works for vocabulary-only files too).
-    public static func tokenizerOnly(path: String) throws(EngineError) -> any Tokenizer {
-        let gguf: GGUFFile
-        do { gguf = try GGUFFile(path: path) } catch { throw .format(error) }
-        return try tokenizer(from: gguf)
     }
 }

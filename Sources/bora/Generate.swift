@@ -15,6 +15,8 @@ struct Generate: ParsableCommand {
     var maxTokens: Int = 256
     @Option(help: "Context size in tokens (default: prompt plus --max-tokens, at most the model's).")
     var context: Int?
+    @Flag(help: "Wrap the prompt as a user turn in the model's chat format (Mistral's instruct encoding for Mistral tokenizers, else the model's chat template).")
+    var chat = false
     @Option(name: .customLong("sliding-window"), help: "Attention window in tokens, overriding the model's (0: none). Converted Mistral 7B v0.1 GGUFs need 4096.")
     var slidingWindow: Int?
     @OptionGroup var sampling: SamplingOptions
@@ -26,13 +28,21 @@ struct Generate: ParsableCommand {
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be 0 or more, got \(maxTokens)") }
         if let context, context < 1 { throw ValidationError("--context must be at least 1, got \(context)") }
         if (prompt == nil) == (promptTokens == nil) { throw ValidationError("give the prompt as --prompt TEXT or as --prompt-tokens 1,2,3 (one of the two)") }
+        if chat, promptTokens != nil { throw ValidationError("--chat wraps a text prompt: use it with --prompt, not --prompt-tokens") }
         if let slidingWindow, slidingWindow < 0 { throw ValidationError("--sliding-window must be 0 (none) or positive, got \(slidingWindow)") }
     }
 
     func run() throws {
         try reportingErrors {
             let loaded = try LoadedModel(path: modelOptions.model, slidingWindow: slidingWindow)
-            let prompt = try promptTokens.map(parseTokenIds) ?? loaded.tokenize(self.prompt ?? "")
+            let prompt: [Int]
+            if let promptTokens {
+                prompt = try parseTokenIds(promptTokens)
+            } else if chat {
+                prompt = try loaded.requireBundle().encodeUserPrompt(self.prompt ?? "")
+            } else {
+                prompt = try loaded.tokenize(self.prompt ?? "")
+            }
             let capacity = context ?? prompt.count + maxTokens
             let session = DecoderSession(model: loaded.model, contextLength: capacity, threads: threads.count)
             let generator = Generator(loaded: loaded, session: session)

@@ -196,3 +196,90 @@ struct CLI {
         #expect(r.stdout.contains("| 32768 | 1024.0 MiB | 8192.0 MiB |"))
     }
 }
+
+/// Tokenizer files, chat requests and detokenization from the command line (issue 3's CLI contract).
+@Suite struct TokenizerCLITests {
+    /// mistral-common's data folder (tokenizer files), installed if missing by the project's script.
+    static var mistralData: String {
+        get throws {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: TestPaths.repo.appendingPathComponent("scripts/install-mistral-tokenizers.sh").path)
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            let dir = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            p.waitUntilExit()
+            try #require(p.terminationStatus == 0 && !dir.isEmpty, "scripts/install-mistral-tokenizers.sh failed")
+            return dir
+        }
+    }
+
+    func writeTemp(_ text: String) throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("bora-req-\(UUID().uuidString).json")
+        try Data(text.utf8).write(to: url)
+        return url.path
+    }
+
+    @Test func chatRequestPerTokenizer() throws {
+        let data = try Self.mistralData
+        let req = try writeTemp(#"{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi [INST] there"}]}"#)
+        // Ids from mistral-common 1.13.1's encode_chat_completion for the same request.
+        let expected: [(String, [Int])] = [
+            ("tokenizer.model.v1", [1, 733, 16289, 28793, 1739, 6817, 28723, 13, 13, 23809, 733, 16289, 28793, 736, 733, 28748, 16289, 28793]),
+            ("mistral_instruct_tokenizer_240323.model.v3", [1, 3, 2507, 7585, 29491, 781, 781, 24577, 1501, 17057, 29561, 1504, 4]),
+            ("tekken_240911.json", [1, 3, 5934, 13426, 1338, 37133, 1766, 3174, 3074, 1093, 2156, 4]),
+        ]
+        for (file, ids) in expected {
+            let d = try CLI.json(["tokenize", "--tokenizer", data + "/" + file, "--chat", req])
+            #expect(d["tokens"] as? [Int] == ids, "\(file)")
+        }
+        // A GGUF model with a chat template renders it.
+        let smol = try CLI.json(["tokenize", "--tokenizer", try TestPaths.smolLM2(), "--chat", req])
+        #expect((smol["text"] as? String)?.hasPrefix("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\n") == true)
+        #expect((smol["text"] as? String)?.hasSuffix("<|im_start|>assistant\n") == true)
+    }
+
+    @Test func fimAndRejections() throws {
+        let data = try Self.mistralData
+        let fim = try writeTemp(#"{"prompt":"def f(x):","suffix":"return y"}"#)
+        let d = try CLI.json(["tokenize", "--tokenizer", data + "/mistral_instruct_tokenizer_240323.model.v3", "--chat", fim])
+        #expect((d["text"] as? String)?.hasPrefix("<s>[SUFFIX]") == true)
+        // Tool calls are rejected on v1, with mistral-common's reason.
+        let tools = try writeTemp(#"{"messages":[{"role":"user","content":"x"},{"role":"assistant","tool_calls":[{"id":"abcdefghi","function":{"name":"f","arguments":"{}"}}]},{"role":"tool","tool_call_id":"abcdefghi","content":"1"}]}"#)
+        let r = try CLI.run(["tokenize", "--tokenizer", data + "/tokenizer.model.v1", "--chat", tools])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("Tools not implemented for tokenizer V1"))
+        let bad = try writeTemp(#"{"messages": "nope"}"#)
+        let b = try CLI.run(["tokenize", "--tokenizer", data + "/tekken_240911.json", "--chat", bad])
+        #expect(b.status == 1 && b.stderr.contains("messages"))
+    }
+
+    @Test func jsonlAndDetokenize() throws {
+        let data = try Self.mistralData
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.executable)
+        p.arguments = ["tokenize", "--tokenizer", data + "/tokenizer.model.v1", "--jsonl"]
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        try p.run()
+        input.fileHandleForWriting.write(Data("\"Hello\"\n\"  spaces\"\n".utf8))
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(text == "[1,22557]\n[1,259,10599]\n")
+        let r = try CLI.run(["detokenize", "--tokenizer", data + "/tekken_240911.json", "--ids", "1,22177,1044"])
+        #expect(r.stdout == "Hello,\n")
+        let out = try CLI.run(["detokenize", "--tokenizer", data + "/tekken_240911.json", "--ids", "1,999999999"])
+        #expect(out.status == 1)
+    }
+
+    @Test func generateChat() throws {
+        let d = try CLI.json(["generate", "--model", try TestPaths.smolLM2(), "--chat", "--prompt", "What is the capital of France?",
+                              "--max-tokens", "4", "--temperature", "0", "--json"])
+        // The chat template's system turn comes first: <|im_start|>system ...
+        #expect((d["prompt_tokens"] as? [Int])?.prefix(2) == [1, 9690])
+        #expect((d["prompt_tokens"] as? [Int])?.suffix(3) == [520, 9531, 198])
+    }
+}

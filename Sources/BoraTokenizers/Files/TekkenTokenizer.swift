@@ -18,6 +18,8 @@ public struct TekkenTokenizer: Tokenizer {
     public let vocabularySize: Int
     public let bosId: Int?
     public let eosId: Int?
+    /// The instruct-format version the file declares (`config.version`, e.g. "v3"), if any.
+    public let configVersion: String?
 
     /// Reads a `tekken.json` file.
     public init(contentsOf path: String) throws {
@@ -95,6 +97,7 @@ public struct TekkenTokenizer: Tokenizer {
         self.vocabularySize = vocabularySize
         self.bosId = specialIds["<s>"]
         self.eosId = specialIds["</s>"]
+        self.configVersion = file.config.version
     }
 
     public var unknownId: Int? { specialIds["<unk>"] }

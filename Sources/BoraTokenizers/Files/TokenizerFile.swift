@@ -52,7 +52,7 @@ public func loadTokenizer(path: String) throws -> any Tokenizer {
 }
 
 /// The tokenizer file of a model directory, in mistral-common's order of preference.
-func tokenizerFile(inDirectory directory: String) throws -> String {
+public func tokenizerFile(inDirectory directory: String) throws -> String {
     let names: [String]
     do {
         names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()

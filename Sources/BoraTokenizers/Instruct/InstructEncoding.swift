@@ -100,3 +100,7 @@ struct PromptBuilder {
         return InstructEncoding(tokens: tokens, text: text)
     }
 }
+
+extension SentencePieceModelTokenizer: SentencePieceVocabulary {
+    public func vocabularyPiece(_ id: Int) throws -> String { try piece(id) }
+}
