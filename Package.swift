@@ -18,6 +18,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(name: "BoraKernels", swiftSettings: cpuFlags),
@@ -32,15 +37,34 @@ let package = Package(
             name: "BoraEngine",
             dependencies: ["BoraModels", "BoraFormats", "BoraTokenizers", "BoraKernels"],
             swiftSettings: cpuFlags),
+        .target(
+            name: "BoraServer",
+            dependencies: [
+                "BoraEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: cpuFlags),
         .executableTarget(
             name: "bora",
-            dependencies: ["BoraEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "BoraEngine", "BoraServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: cpuFlags),
         .testTarget(name: "BoraKernelsTests", dependencies: ["BoraKernels"], swiftSettings: cpuFlags),
         .testTarget(name: "BoraFormatsTests", dependencies: ["BoraFormats"], swiftSettings: cpuFlags),
         .testTarget(name: "BoraTokenizersTests", dependencies: ["BoraTokenizers"], swiftSettings: cpuFlags),
         .testTarget(name: "BoraModelsTests", dependencies: ["BoraModels"], swiftSettings: cpuFlags),
         .testTarget(name: "BoraEngineTests", dependencies: ["BoraEngine"], swiftSettings: cpuFlags),
+        .testTarget(
+            name: "BoraServerTests",
+            dependencies: ["BoraServer", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: cpuFlags),
     ],
     swiftLanguageModes: [.v6]
 )

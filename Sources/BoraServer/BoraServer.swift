@@ -1,0 +1,1 @@
+// The HTTP server (issue 6) lands here.
