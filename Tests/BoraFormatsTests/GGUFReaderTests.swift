@@ -52,6 +52,14 @@ import Testing
         #expect(throws: FormatError.self) { try GGUFFile(path: FileManager.default.temporaryDirectory.path) }
     }
 
+    @Test func readsVersion2() throws {
+        var bytes = sampleWriter().serialize()
+        withUnsafeBytes(of: UInt32(2).littleEndian) { bytes.replaceSubrange(4..<8, with: $0) }
+        let f = try GGUFFile(path: try temporaryFile(bytes))
+        #expect(f.version == 2)
+        #expect(f.tensors.count == 2)
+    }
+
     @Test(arguments: [UInt32(1), 4, 0xFFFF_FFFF])
     func unsupportedVersion(_ version: UInt32) throws {
         var bytes = sampleWriter().serialize()
