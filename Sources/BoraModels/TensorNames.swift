@@ -36,53 +36,26 @@ public enum CheckpointLayout: String, Sendable {
 
     func layer(_ l: Int, _ t: LayerTensor) -> String {
         switch self {
-        case .gguf:
-            let n: String
-            switch t {
-            case .attentionNorm: n = "attn_norm"
-            case .q: n = "attn_q"
-            case .k: n = "attn_k"
-            case .v: n = "attn_v"
-            case .o: n = "attn_output"
-            case .ffnNorm: n = "ffn_norm"
-            case .gate: n = "ffn_gate"
-            case .up: n = "ffn_up"
-            case .down: n = "ffn_down"
-            case .router: n = "ffn_gate_inp"
-            }
-            return "blk.\(l).\(n).weight"
-        case .huggingFace:
-            let n: String
-            switch t {
-            case .attentionNorm: n = "input_layernorm"
-            case .q: n = "self_attn.q_proj"
-            case .k: n = "self_attn.k_proj"
-            case .v: n = "self_attn.v_proj"
-            case .o: n = "self_attn.o_proj"
-            case .ffnNorm: n = "post_attention_layernorm"
-            case .gate: n = "mlp.gate_proj"
-            case .up: n = "mlp.up_proj"
-            case .down: n = "mlp.down_proj"
-            case .router: n = "block_sparse_moe.gate"
-            }
-            return "model.layers.\(l).\(n).weight"
-        case .mistral:
-            let n: String
-            switch t {
-            case .attentionNorm: n = "attention_norm"
-            case .q: n = "attention.wq"
-            case .k: n = "attention.wk"
-            case .v: n = "attention.wv"
-            case .o: n = "attention.wo"
-            case .ffnNorm: n = "ffn_norm"
-            case .gate: n = "feed_forward.w1"
-            case .up: n = "feed_forward.w3"
-            case .down: n = "feed_forward.w2"
-            case .router: n = "feed_forward.gate"
-            }
-            return "layers.\(l).\(n).weight"
+        case .gguf: return "blk.\(l).\(Self.ggufNames[t] ?? "").weight"
+        case .huggingFace: return "model.layers.\(l).\(Self.huggingFaceNames[t] ?? "").weight"
+        case .mistral: return "layers.\(l).\(Self.mistralNames[t] ?? "").weight"
         }
     }
+
+    static let ggufNames: [LayerTensor: String] = [
+        .attentionNorm: "attn_norm", .q: "attn_q", .k: "attn_k", .v: "attn_v", .o: "attn_output",
+        .ffnNorm: "ffn_norm", .gate: "ffn_gate", .up: "ffn_up", .down: "ffn_down", .router: "ffn_gate_inp",
+    ]
+    static let huggingFaceNames: [LayerTensor: String] = [
+        .attentionNorm: "input_layernorm", .q: "self_attn.q_proj", .k: "self_attn.k_proj", .v: "self_attn.v_proj",
+        .o: "self_attn.o_proj", .ffnNorm: "post_attention_layernorm", .gate: "mlp.gate_proj", .up: "mlp.up_proj",
+        .down: "mlp.down_proj", .router: "block_sparse_moe.gate",
+    ]
+    static let mistralNames: [LayerTensor: String] = [
+        .attentionNorm: "attention_norm", .q: "attention.wq", .k: "attention.wk", .v: "attention.wv", .o: "attention.wo",
+        .ffnNorm: "ffn_norm", .gate: "feed_forward.w1", .up: "feed_forward.w3", .down: "feed_forward.w2",
+        .router: "feed_forward.gate",
+    ]
 
     /// Expert e's matrix as a separate tensor (HF `block_sparse_moe.experts.E.w1`, Mistral
     /// `feed_forward.experts.E.w1`, older GGUF `blk.N.ffn_gate.E.weight`).
