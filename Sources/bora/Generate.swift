@@ -34,7 +34,7 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let loaded = try LoadedModel(path: modelOptions.model, slidingWindow: slidingWindow)
+            let loaded = try LoadedModel(path: try modelOptions.path(), slidingWindow: slidingWindow)
             let prompt: [Int]
             if let promptTokens {
                 prompt = try parseTokenIds(promptTokens)

@@ -18,6 +18,7 @@ struct Inspect: ParsableCommand {
             return try reportingErrors { try printCacheSizes(kvCache) }
         }
         try reportingErrors {
+            let file = try ModelStore().resolve(self.file)
             let gguf = try GGUFFile(path: file)
             print("file: \(file)")
             print("GGUF version \(gguf.version), \(gguf.fileSize) bytes, \(gguf.tensors.count) tensors, alignment \(gguf.alignment)")
@@ -59,7 +60,7 @@ struct Inspect: ParsableCommand {
 extension Inspect {
     /// KV-cache bytes (F32 keys and values) against sequence length, with the window and without.
     func printCacheSizes(_ lengths: String) throws {
-        var config = try LlamaConfig(path: file)
+        var config = try LlamaConfig(path: try ModelStore().resolve(file))
         if let slidingWindow { config.setSlidingWindow(slidingWindow) }
         let windows = config.slidingWindows
         let label = Set(windows).count == 1 ? (windows.first ?? 0 > 0 ? "window \(windows[0])" : "no window") : "per-layer windows \(windows)"

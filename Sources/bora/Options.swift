@@ -4,8 +4,11 @@ import Foundation
 
 struct ModelOptions: ParsableArguments {
     @Option(name: [.customLong("model"), .customLong("tokenizer"), .customShort("m")],
-            help: "Path to a GGUF model file.")
+            help: "A GGUF file, a checkpoint directory, or the name of a model in the store (bora list).")
     var model: String
+
+    /// The file behind --model: a path as given, or a stored model's file.
+    func path() throws -> String { try ModelStore().resolve(model) }
 }
 
 struct ThreadOptions: ParsableArguments {

@@ -26,7 +26,7 @@ struct Perplexity: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let loaded = try LoadedModel(path: modelOptions.model)
+            let loaded = try LoadedModel(path: try modelOptions.path())
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw EngineError.invalidParameter("cannot read '\(file)': check the path")
             }

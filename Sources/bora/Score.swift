@@ -25,7 +25,7 @@ struct Score: ParsableCommand {
         try reportingErrors {
             let ids = try parseTokenIds(tokens)
             guard last >= 0 else { throw EngineError.invalidParameter("--last must be 0 or more, got \(last)") }
-            let loaded = try LoadedModel(path: modelOptions.model, slidingWindow: slidingWindow)
+            let loaded = try LoadedModel(path: try modelOptions.path(), slidingWindow: slidingWindow)
             let session = DecoderSession(model: loaded.model, contextLength: ids.count, threads: threads.count)
             var logits: [[Float]] = []
             let s = try session.score(ids, keepLast: last) { _, row in logits.append(Array(row)) }

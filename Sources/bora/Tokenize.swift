@@ -22,7 +22,7 @@ struct Tokenize: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let bundle = try TokenizerBundle.load(path: modelOptions.model)
+            let bundle = try TokenizerBundle.load(path: try modelOptions.path())
             let tokenizer = bundle.tokenizer
             let addBos = bos ?? tokenizer.addsBosByDefault
             if let chat {
@@ -57,7 +57,7 @@ struct Detokenize: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let bundle = try TokenizerBundle.load(path: modelOptions.model)
+            let bundle = try TokenizerBundle.load(path: try modelOptions.path())
             print(try bundle.tokenizer.decode(try parseTokenIds(ids)))
         }
     }

@@ -19,7 +19,7 @@ struct CLI {
         return TestPaths.repo.appendingPathComponent(".build/release/bora").path
     }
 
-    static func run(_ args: [String]) throws -> Result {
+    static func run(_ args: [String], environment: [String: String] = [:]) throws -> Result {
         // Output goes to files, so neither stream can fill a pipe and block the child.
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bora-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -30,6 +30,9 @@ struct CLI {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         p.standardOutput = try FileHandle(forWritingTo: outURL)
         p.standardError = try FileHandle(forWritingTo: errURL)
         try p.run()

@@ -1,0 +1,90 @@
+import ArgumentParser
+import BoraEngine
+import Foundation
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Add a GGUF file or checkpoint directory to the model store ($BORA_HOME, default ~/.bora).")
+
+    @Argument(help: "A GGUF file or checkpoint directory.") var source: String
+    @Option(help: "The name to use (default: from the file name).") var name: String?
+
+    func run() throws {
+        try reportingErrors {
+            let m = try ModelStore().importModel(from: source, name: name)
+            print("imported \(m.name): \(m.architecture), \(m.quantization), \(formatBytes(m.size)), sha256 \(m.sha256)")
+        }
+    }
+}
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the models in the store.")
+
+    func run() throws {
+        try reportingErrors {
+            let models = try ModelStore().list()
+            guard !models.isEmpty else {
+                print("no models yet: add one with `bora import FILE`")
+                return
+            }
+            let rows = [["NAME", "SIZE", "QUANTIZATION", "MODIFIED"]]
+                + models.map { [$0.name, formatBytes($0.size), $0.quantization, String($0.modified.prefix(19)).replacingOccurrences(of: "T", with: " ")] }
+            let widths = (0..<4).map { c in rows.map { $0[c].count }.max() ?? 0 }
+            for r in rows {
+                print(r.enumerated().map { $1.padding(toLength: widths[$0] + 2, withPad: " ", startingAt: 0) }.joined().trimmingCharacters(in: .whitespaces))
+            }
+        }
+    }
+}
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a stored model: parameters, chat template, license, tensors.")
+
+    @Argument(help: "A model name from `bora list`.") var name: String
+
+    func run() throws {
+        try reportingErrors {
+            let store = ModelStore()
+            let m = try store.manifest(name)
+            print("name: \(m.name)")
+            print("file: \(try store.path(of: name))")
+            print("architecture: \(m.architecture), quantization: \(m.quantization), context length: \(m.contextLength)")
+            print("size: \(formatBytes(m.size)), sha256: \(m.sha256)")
+            print("license: \(m.license ?? "(not stated)")")
+            print("imported: \(m.modified) from \(m.source)")
+        }
+    }
+}
+
+struct Remove: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a model from the store.")
+    @Argument(help: "A model name from `bora list`.") var name: String
+
+    func run() throws {
+        try reportingErrors {
+            try ModelStore().remove(name)
+            print("removed \(name)")
+        }
+    }
+}
+
+struct Copy: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cp", abstract: "Copy a stored model under a new name.")
+    @Argument(help: "An existing model name.") var source: String
+    @Argument(help: "The new name.") var destination: String
+
+    func run() throws {
+        try reportingErrors {
+            try ModelStore().copy(source, to: destination)
+            print("copied \(source) to \(destination)")
+        }
+    }
+}
+
+func formatBytes(_ n: Int) -> String {
+    let units = ["B", "KB", "MB", "GB", "TB"]
+    var v = Double(n)
+    var u = 0
+    while v >= 1000 && u < units.count - 1 { v /= 1000; u += 1 }
+    return u == 0 ? "\(n) B" : String(format: "%.1f %@", v, units[u])
+}
