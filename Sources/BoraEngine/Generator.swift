@@ -50,7 +50,10 @@ public struct Generator {
         self.session = session
     }
 
+    /// - Parameter shouldStop: polled before each new token; returning true ends generation with
+    ///   finish reason `stop` (Ctrl-C in `bora run`, a client that went away).
     public func generate(prompt: [Int], maxTokens: Int, sampling: SamplingParameters,
+                         shouldStop: () -> Bool = { false },
                          onText: (String) -> Void = { _ in }) throws(EngineError) -> GenerationResult {
         try sampling.validate()
         guard maxTokens >= 0 else { throw .invalidParameter("max tokens must be 0 or more, got \(maxTokens)") }
@@ -74,6 +77,10 @@ public struct Generator {
         let t1 = Clock.now()
 
         while generated.count < maxTokens {
+            if shouldStop() {
+                finish = .stop
+                break
+            }
             let token = logits.withUnsafeBufferPointer { sampler.sample($0, history: history) }
             if let tokenizer, tokenizer.isEndOfGeneration(token) {
                 finish = .stop

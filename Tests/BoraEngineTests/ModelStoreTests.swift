@@ -55,3 +55,34 @@ import Testing
         #expect(try CLI.run(["rm", "tiny"], environment: env).status == 0)
     }
 }
+
+/// `bora run` without a terminal: answers the question from the arguments or stdin, prints only the answer.
+@Suite struct RunCLITests {
+    @Test func answersFromArgumentsAndStdin() throws {
+        let model = try TestPaths.smolLM2()
+        let a = try CLI.run(["run", model, "What is the capital of France?", "--temperature", "0", "-n", "6"])
+        #expect(a.status == 0, "\(a.stderr)")
+        #expect(!a.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+        #expect(!a.stdout.contains(">>>"))
+        // stdin is not a terminal here (the test harness), so the question can come from it.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.executable)
+        p.arguments = ["run", model, "--temperature", "0", "-n", "6"]
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        try p.run()
+        input.fileHandleForWriting.write(Data("What is the capital of France?\n".utf8))
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(text == a.stdout)
+    }
+
+    @Test func missingDefaultModel() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("bora-empty-\(UUID().uuidString)").path
+        let r = try CLI.run(["run", "no-such-model", "hi"], environment: ["BORA_HOME": home])
+        #expect(r.status == 1 && r.stderr.contains("bora list"))
+    }
+}

@@ -1,0 +1,76 @@
+import BoraModels
+import BoraTokenizers
+import Foundation
+
+/// A conversation with a model: the messages so far, an optional system prompt, and sampling settings.
+/// Each turn is encoded whole in the model's chat format and generated from a fresh cache.
+public final class ChatSession {
+    public let loaded: LoadedModel
+    public let generator: Generator
+    public var system: String?
+    public var sampling: SamplingParameters
+    public var maxTokens: Int
+    /// (role, content) pairs, user and assistant turns alternating.
+    public private(set) var messages: [(role: String, content: String)] = []
+
+    public init(loaded: LoadedModel, contextLength: Int, threads: Int, sampling: SamplingParameters, maxTokens: Int) {
+        self.loaded = loaded
+        generator = Generator(loaded: loaded, session: DecoderSession(model: loaded.model, contextLength: contextLength, threads: threads))
+        self.sampling = sampling
+        self.maxTokens = maxTokens
+    }
+
+    /// The request JSON of the conversation plus `next` as the last user turn.
+    func request(adding next: String?) -> String {
+        var list: [JSONValue] = []
+        if let system { list.append(.object([("role", .string("system")), ("content", .string(system))])) }
+        for m in messages { list.append(.object([("role", .string(m.role)), ("content", .string(m.content))])) }
+        if let next { list.append(.object([("role", .string("user")), ("content", .string(next))])) }
+        return JSONValue.object([("messages", .array(list))]).dumps()
+    }
+
+    /// Answers `text`, streaming pieces to `onText`; the turn is kept in the history.
+    @discardableResult
+    public func respond(to text: String, shouldStop: () -> Bool = { false },
+                        onText: (String) -> Void) throws(EngineError) -> GenerationResult {
+        let prompt = try loaded.requireBundle().encodeRequest(json: request(adding: text)).tokens
+        let room = generator.session.cache.contextLength - prompt.count
+        guard room > 0 else {
+            throw .model(.contextFull(needed: prompt.count + 1, capacity: generator.session.cache.contextLength))
+        }
+        let result = try generator.generate(prompt: prompt, maxTokens: min(maxTokens, room), sampling: sampling,
+                                            shouldStop: shouldStop, onText: onText)
+        messages.append(("user", text))
+        messages.append(("assistant", result.text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        return result
+    }
+
+    public func reset() { messages.removeAll() }
+
+    /// `{"system": ..., "messages": [{"role", "content"}, ...]}`.
+    public func save(to path: String) throws(EngineError) {
+        var obj: [(String, JSONValue)] = []
+        if let system { obj.append(("system", .string(system))) }
+        obj.append(("messages", .array(messages.map { .object([("role", .string($0.role)), ("content", .string($0.content))]) })))
+        do { try Data(JSONValue.object(obj).dumps(.init(ensureASCII: false, indent: 2)).utf8).write(to: URL(fileURLWithPath: path)) } catch {
+            throw .invalidParameter("cannot write '\(path)': \(error.localizedDescription)")
+        }
+    }
+
+    public func load(from path: String) throws(EngineError) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .invalidParameter("cannot read '\(path)': check the path") }
+        let json: JSONValue
+        do { json = try JSONValue(parsing: String(decoding: data, as: UTF8.self)) } catch {
+            throw .invalidParameter("'\(path)' is not a saved conversation: \(error)")
+        }
+        var loadedMessages: [(role: String, content: String)] = []
+        for (i, m) in (json["messages"]?.array ?? []).enumerated() {
+            guard let role = m["role"]?.string, ["user", "assistant"].contains(role), let content = m["content"]?.string else {
+                throw .invalidParameter("'\(path)': messages[\(i)] needs a role (user or assistant) and a content string")
+            }
+            loadedMessages.append((role, content))
+        }
+        system = json["system"]?.string
+        messages = loadedMessages
+    }
+}

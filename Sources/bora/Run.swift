@@ -1,0 +1,147 @@
+import ArgumentParser
+import BoraEngine
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Set by SIGINT while an answer streams: Ctrl-C stops the answer, not the program.
+private let interrupted = Atomic<Bool>(false)
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Chat with a model in the terminal; without a terminal, answer one question from the arguments or stdin.")
+
+    @Argument(help: "A model name from `bora list`, a GGUF file or a checkpoint directory (default: smollm2).")
+    var model: String?
+    @Argument(help: "A question: answer it and exit.") var question: String?
+    @Option(help: "A system prompt.") var system: String?
+    @Option(name: [.customLong("max-tokens"), .customShort("n")], help: "Most tokens per answer.") var maxTokens: Int = 512
+    @Option(help: "Context size in tokens (default: the model's, at most 4096).") var context: Int?
+    @OptionGroup var sampling: SamplingOptions
+    @OptionGroup var threads: ThreadOptions
+
+    static let defaultModel = "smollm2"
+
+    func run() throws {
+        try reportingErrors {
+            let path = try resolveModel()
+            let loaded = try LoadedModel(path: path)
+            let ctx = context ?? min(loaded.config.contextLength, 4096)
+            let chat = ChatSession(loaded: loaded, contextLength: ctx, threads: threads.count,
+                                   sampling: sampling.parameters, maxTokens: maxTokens)
+            chat.system = system
+            let interactive = isatty(STDIN_FILENO) == 1 && question == nil
+            if !interactive {
+                let text = question ?? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+                try chat.respond(to: text.trimmingCharacters(in: .whitespacesAndNewlines)) { emit($0) }
+                emit("\n")
+                return
+            }
+            signal(SIGINT) { _ in interrupted.store(true, ordering: .relaxed) }
+            print("Chatting with \(model ?? Self.defaultModel). Type /help for commands, /bye to leave.")
+            try repl(chat)
+        }
+    }
+
+    func resolveModel() throws -> String {
+        if let model { return try ModelStore().resolve(model) }
+        if let stored = try? ModelStore().resolve(Self.defaultModel) { return stored }
+        let local = "models/SmolLM2-135M-Instruct.Q4_1.gguf"
+        if FileManager.default.fileExists(atPath: local) { return local }
+        throw EngineError.invalidParameter("no model given, and the default model (\(Self.defaultModel)) is not installed: run scripts/setup.sh, or `bora import FILE --name \(Self.defaultModel)`, or name a model (`bora list`)")
+    }
+
+    func repl(_ chat: ChatSession) throws {
+        while true {
+            emit(">>> ")
+            guard var line = readLine() else { emit("\n"); return }
+            if line.trimmingCharacters(in: .whitespaces) == "\"\"\"" {
+                // Multi-line input between lines of three quotes.
+                var lines: [String] = []
+                while let more = readLine(), more.trimmingCharacters(in: .whitespaces) != "\"\"\"" { lines.append(more) }
+                line = lines.joined(separator: "\n")
+            }
+            let text = line.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty { continue }
+            if text.hasPrefix("/") {
+                if try !command(text, chat) { return }
+                continue
+            }
+            interrupted.store(false, ordering: .relaxed)
+            do {
+                let r = try chat.respond(to: text, shouldStop: { interrupted.load(ordering: .relaxed) }) { emit($0) }
+                emit(interrupted.load(ordering: .relaxed) ? " ^C\n" : "\n")
+                _ = r
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            }
+        }
+    }
+
+    /// Handles a slash command; false ends the session.
+    func command(_ text: String, _ chat: ChatSession) throws -> Bool {
+        let parts = text.split(separator: " ", maxSplits: 2).map(String.init)
+        switch parts[0] {
+        case "/bye", "/exit", "/quit":
+            return false
+        case "/help", "/?":
+            print("""
+            /system TEXT        set the system prompt (and start over)
+            /set NAME VALUE     temperature, top_k, top_p, min_p, repeat_penalty, seed, max_tokens
+            /reset              forget the conversation
+            /save FILE          save the conversation as JSON
+            /load FILE          load a saved conversation
+            /bye                leave
+            \"\"\" ... \"\"\"         multi-line input
+            Ctrl-C stops an answer.
+            """)
+        case "/system":
+            chat.system = parts.count > 1 ? parts.dropFirst().joined(separator: " ") : nil
+            chat.reset()
+            print("system prompt set; conversation reset")
+        case "/reset", "/clear":
+            chat.reset()
+            print("conversation reset")
+        case "/save" where parts.count > 1:
+            try chat.save(to: parts[1])
+            print("saved \(chat.messages.count) messages to \(parts[1])")
+        case "/load" where parts.count > 1:
+            try chat.load(from: parts[1])
+            print("loaded \(chat.messages.count) messages")
+        case "/set" where parts.count == 3:
+            do { try set(parts[1], parts[2], chat) } catch { print("error: \(error)") }
+        default:
+            print("unknown command \(parts[0]): /help lists them")
+        }
+        return true
+    }
+
+    func set(_ name: String, _ value: String, _ chat: ChatSession) throws {
+        var p = chat.sampling
+        func number<T: LosslessStringConvertible>(_: T.Type) throws -> T {
+            guard let v = T(value) else { throw EngineError.invalidParameter("\(name) needs a number, got '\(value)'") }
+            return v
+        }
+        switch name {
+        case "temperature": p.temperature = try number(Float.self)
+        case "top_k", "top-k": p.topK = try number(Int.self)
+        case "top_p", "top-p": p.topP = try number(Float.self)
+        case "min_p", "min-p": p.minP = try number(Float.self)
+        case "repeat_penalty", "repeat-penalty": p.repeatPenalty = try number(Float.self)
+        case "seed": p.seed = try number(UInt64.self)
+        case "max_tokens", "max-tokens":
+            let n = try number(Int.self)
+            guard n > 0 else { throw EngineError.invalidParameter("max_tokens must be positive") }
+            chat.maxTokens = n
+            print("max_tokens = \(n)")
+            return
+        default: throw EngineError.invalidParameter("unknown setting '\(name)': temperature, top_k, top_p, min_p, repeat_penalty, seed, max_tokens")
+        }
+        try p.validate()
+        chat.sampling = p
+        print("\(name) = \(value)")
+    }
+}
