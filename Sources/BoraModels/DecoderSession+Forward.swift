@@ -70,19 +70,21 @@ extension DecoderSession {
     }
 
     /// out[t, r] = W[r] · x[t] for t < rows, over all of W's rows, split across threads by rows.
-    /// Each thread walks its rows in blocks of up to 256 rows (which stay in L2 for the next token) and
-    /// applies each block to every token, so a block of weights is read from memory once per chunk of tokens.
+    /// One token: a matvec over the thread's rows. Several: each thread walks its rows in blocks of up to
+    /// 256 rows (which stay in L2 from one tile of tokens to the next) and runs the GEMM `Quant.matmul` on
+    /// each block, which decodes every weight block once per tile of tokens.
     func matmul(_ m: WeightMatrix, rows: Int, out: UnsafeMutablePointer<Float>) {
         let xq = UnsafeRawPointer(s.xq), stride = s.xqStride
-        let block = rows == 1 ? m.rows : 256
         pool.parallelFor(m.rows, granularity: 16) { range in
+            if rows == 1 {
+                Quant.matvec(m.type, weights: m.data, cols: m.cols, rows: range, x: xq, y: out + range.lowerBound)
+                return
+            }
             var r = range.lowerBound
             while r < range.upperBound {
-                let hi = min(range.upperBound, r + block)
-                for t in 0..<rows {
-                    Quant.matvec(m.type, weights: m.data, cols: m.cols, rows: r..<hi, x: xq + t * stride,
-                                 y: out + t * m.rows + r)
-                }
+                let hi = min(range.upperBound, r + 256)
+                Quant.matmul(m.type, weights: m.data, cols: m.cols, rows: r..<hi, x: xq, xStride: stride,
+                             tokens: rows, y: out + r, yStride: m.rows)
                 r = hi
             }
         }

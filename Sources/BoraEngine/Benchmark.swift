@@ -1,0 +1,144 @@
+import BoraKernels
+import BoraModels
+import Foundation
+
+/// One measured row of `bora bench`, with llama-bench's JSON field names (`llama-bench -o json`).
+public struct BenchmarkResult: Codable, Sendable, Equatable {
+    public var modelFilename: String
+    public var modelType: String
+    public var modelSize: Int
+    public var modelNParams: Int
+    public var nThreads: Int
+    public var nBatch: Int
+    public var nPrompt: Int
+    public var nGen: Int
+    public var avgTs: Double
+    public var stddevTs: Double
+    public var samplesTs: [Double]
+
+    enum CodingKeys: String, CodingKey {
+        case modelFilename = "model_filename", modelType = "model_type", modelSize = "model_size"
+        case modelNParams = "model_n_params", nThreads = "n_threads", nBatch = "n_batch"
+        case nPrompt = "n_prompt", nGen = "n_gen", avgTs = "avg_ts", stddevTs = "stddev_ts"
+        case samplesTs = "samples_ts"
+    }
+
+    /// llama-bench's test name: `pp512`, `tg128`.
+    public var test: String { nPrompt > 0 ? "pp\(nPrompt)" : "tg\(nGen)" }
+}
+
+/// Prompt-processing and generation throughput, measured as llama-bench does: pp = N prompt tokens from an
+/// empty cache in batches; tg = N single-token steps from an empty cache; one untimed warm-up run, then
+/// `repetitions` timed runs; tokens/s mean and sample standard deviation. Token ids are fixed
+/// pseudo-random values (the speed does not depend on them).
+public struct Benchmark: Sendable {
+    public enum Test: Sendable, Equatable {
+        case prompt(Int)
+        case generation(Int)
+    }
+
+    public let model: LoadedModel
+    public let batch: Int
+
+    public init(model: LoadedModel, batch: Int = 128) {
+        self.model = model
+        self.batch = max(1, batch)
+    }
+
+    /// Checks a thread count against the machine's cores.
+    public static func checkThreads(_ threads: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws(EngineError) {
+        guard threads >= 1 else {
+            throw .invalidParameter("thread count must be at least 1, got \(threads)")
+        }
+        guard threads <= cores else {
+            throw .invalidParameter("\(threads) threads requested but this machine has \(cores) cores: use at most \(cores) (more threads than cores only slows the spinning thread pool down)")
+        }
+    }
+
+    /// Bytes a session running `positions` positions with this batch needs: the weights (memory-mapped,
+    /// all read every token), the F32 KV cache and the activation scratch (logits of each batch row included).
+    public func estimatedBytes(positions: Int) -> Int {
+        let c = model.config
+        let kv = KVCache.bytes(kvDim: c.kvDim, windows: c.slidingWindows, positions: positions)
+        let perToken = 4 * (4 * c.embeddingLength + 3 * c.feedForwardLength + c.queryDim + 2 * c.kvDim + c.vocabularySize)
+        let attention = 4 * c.headCount * positions
+        return model.model.weightBytes + kv + batch * perToken + attention
+    }
+
+    /// MemAvailable from /proc/meminfo in bytes (nil where there is none).
+    public static func availableMemory() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
+            let parts = line.split(separator: " ")
+            if parts.count >= 2, let kb = Int(parts[1]) { return kb * 1024 }
+        }
+        return nil
+    }
+
+    /// Throws when the estimate for `positions` positions exceeds the available memory.
+    public func checkMemory(positions: Int, available: Int? = Benchmark.availableMemory()) throws(EngineError) {
+        guard let available else { return }
+        let need = estimatedBytes(positions: positions)
+        guard need <= available else {
+            throw .invalidParameter(String(
+                format: "'%@' does not fit in memory for %d positions: it needs about %.1f GiB (weights %.1f GiB + KV cache and scratch) but %.1f GiB is available; use a smaller model, fewer tokens, or free memory",
+                model.path, positions, Double(need) / 1_073_741_824, Double(model.model.weightBytes) / 1_073_741_824,
+                Double(available) / 1_073_741_824))
+        }
+    }
+
+    /// Runs one test at `threads` threads: a warm-up, then `repetitions` timed runs.
+    public func run(_ test: Test, threads: Int, repetitions: Int) throws(EngineError) -> BenchmarkResult {
+        try Self.checkThreads(threads)
+        guard repetitions >= 1 else { throw .invalidParameter("repetitions must be at least 1, got \(repetitions)") }
+        let (nPrompt, nGen) = switch test {
+        case let .prompt(n): (n, 0)
+        case let .generation(n): (0, n)
+        }
+        let count = nPrompt + nGen
+        guard count >= 1 else { throw .invalidParameter("a test needs at least 1 token") }
+        try checkMemory(positions: count)
+        let vocab = model.config.vocabularySize
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        let tokens = (0..<count).map { _ -> Int in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(vocab))
+        }
+        let session = DecoderSession(model: model.model, contextLength: count, threads: threads,
+                                     maxBatch: min(batch, count))
+        var samples: [Double] = []
+        for rep in 0...repetitions {
+            session.reset()
+            let start = DispatchTime.now().uptimeNanoseconds
+            do {
+                if nPrompt > 0 {
+                    try session.evaluate(tokens, logitsFor: .last)
+                } else {
+                    for t in tokens { try session.evaluate([t], logitsFor: .last) }
+                }
+            } catch let e as ModelError {
+                throw .model(e)
+            } catch {
+                throw .invalidParameter("\(error)")
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if rep > 0 { samples.append(Double(count) / seconds) }
+        }
+        let mean = samples.reduce(0, +) / Double(samples.count)
+        let variance = samples.count > 1
+            ? samples.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(samples.count - 1) : 0
+        return BenchmarkResult(
+            modelFilename: model.path, modelType: modelType, modelSize: model.model.weightBytes,
+            modelNParams: model.model.parameterCount, nThreads: threads, nBatch: min(batch, count),
+            nPrompt: nPrompt, nGen: nGen, avgTs: mean, stddevTs: variance.squareRoot(), samplesTs: samples)
+    }
+
+    /// llama-bench's model description: architecture, size class and the type of the attention weights
+    /// ("llama 135M Q4_1").
+    public var modelType: String {
+        let params = Double(model.model.parameterCount)
+        let size = params >= 1e9 ? String(format: "%.0fB", params / 1e9) : String(format: "%.0fM", params / 1e6)
+        let type = model.model.weights.layers.first.map { "\($0.wq.type)".uppercased() } ?? "?"
+        return "llama \(size) \(type)"
+    }
+}

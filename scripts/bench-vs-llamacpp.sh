@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Bora vs llama.cpp, side by side in one run: prompt processing (pp) and generation (tg) tokens/s on
+# SmolLM2-135M-Instruct Q4_1 and its re-quantizations to Q8_0 and Q4_0, at 1 and 2 threads.
+#
+#   scripts/bench-vs-llamacpp.sh [--reps 5] [--threads 1,2] [--pp 128,512] [--tg 128]
+#
+# Builds bora in release mode, makes the re-quantized files with llama-cpp-python's llama_model_quantize
+# (into models/, which git ignores), runs `bora bench --json` and, for llama.cpp, a llama-cpp-python worker
+# process per model and thread count that times llm.eval as scripts/bench_compare.py does (pp: N random
+# token ids from an empty cache, n_batch 512; tg: N single-token evals from an empty cache, the next token
+# the argmax of llama_get_logits_ith, outside the timing). One warm-up run each, then REPS timed runs.
+# Prints both tables (median [min-max] tokens/s) and Bora / llama.cpp ratios of the medians.
+# Needs llama-cpp-python (see README for the clang build). Run on a quiet machine (uptime load < 1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+REPS=5 THREADS=1,2 PP=128,512 TG=128 BATCH=512
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --reps) REPS=$2; shift 2 ;;
+        --threads) THREADS=$2; shift 2 ;;
+        --pp) PP=$2; shift 2 ;;
+        --tg) TG=$2; shift 2 ;;
+        --batch) BATCH=$2; shift 2 ;;
+        *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+SCRATCH=${BORA_SCRATCH:-.build}
+swift build -c release --scratch-path "$SCRATCH" --product bora >&2
+BORA="$SCRATCH/release/bora"
+
+SRC=models/SmolLM2-135M-Instruct.Q4_1.gguf
+[ -f "$SRC" ] || scripts/install-model.sh >&2
+python3 - "$SRC" <<'EOF' >&2
+import sys, os, llama_cpp
+src = sys.argv[1]
+for name, ftype in (("Q8_0", llama_cpp.LLAMA_FTYPE_MOSTLY_Q8_0), ("Q4_0", llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_0)):
+    out = src.replace("Q4_1", name)
+    if os.path.exists(out):
+        continue
+    p = llama_cpp.llama_model_quantize_default_params()
+    p.ftype = ftype
+    p.allow_requantize = True
+    p.nthread = 2
+    rc = llama_cpp.llama_model_quantize(src.encode(), out.encode(), p)
+    if rc != 0:
+        sys.exit(f"llama_model_quantize {name} failed: {rc}")
+    print(f"made {out}")
+EOF
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+echo "load before: $(uptime)" >&2
+for q in Q4_1 Q8_0 Q4_0; do
+    M=${SRC/Q4_1/$q}
+    "$BORA" bench --model "$M" -p "$PP" -n "$TG" -t "$THREADS" -r "$REPS" -b "$BATCH" --json > "$WORK/bora-$q.json"
+    for t in ${THREADS//,/ }; do
+        python3 - "$M" "$t" "$PP" "$TG" "$REPS" > "$WORK/llama-$q-$t.json" <<'EOF'
+import json, random, statistics, sys, time
+import numpy as np
+import llama_cpp
+from llama_cpp import Llama
+model, threads, pps, tgs, reps = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
+pps = [int(x) for x in pps.split(",") if int(x) > 0]
+tgs = [int(x) for x in tgs.split(",") if int(x) > 0]
+llm = Llama(model_path=model, n_ctx=max(pps + tgs) + 8, n_batch=512, n_ubatch=512, n_threads=threads,
+            n_threads_batch=threads, verbose=False)
+n_vocab = llm.n_vocab()
+rng = random.Random(42)
+rows = []
+for n in pps:
+    toks = [rng.randrange(n_vocab) for _ in range(n)]
+    samples = []
+    for rep in range(reps + 1):
+        llm.reset()
+        t0 = time.perf_counter()
+        llm.eval(toks)
+        s = time.perf_counter() - t0
+        if rep > 0:
+            samples.append(n / s)
+    rows.append({"n_prompt": n, "n_gen": 0, "n_threads": threads, "samples_ts": samples})
+for n in tgs:
+    samples = []
+    for rep in range(reps + 1):
+        llm.reset()
+        tok, total = 1, 0.0
+        for _ in range(n):
+            t0 = time.perf_counter()
+            llm.eval([tok])
+            total += time.perf_counter() - t0
+            tok = int(np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(n_vocab,)).argmax())
+        if rep > 0:
+            samples.append(n / total)
+    rows.append({"n_prompt": 0, "n_gen": n, "n_threads": threads, "samples_ts": samples})
+print(json.dumps(rows))
+EOF
+    done
+done
+echo "load after: $(uptime)" >&2
+
+python3 - "$WORK" "$THREADS" <<'EOF'
+import glob, json, os, platform, statistics, subprocess, sys
+work, threads = sys.argv[1], [int(t) for t in sys.argv[2].split(",")]
+def test(r):
+    return f"pp{r['n_prompt']}" if r["n_prompt"] > 0 else f"tg{r['n_gen']}"
+def cell(s):
+    return f"{statistics.median(s):.1f} [{min(s):.1f}-{max(s):.1f}]"
+commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+import llama_cpp
+print(f"commit {commit}; {cpu}, {os.cpu_count()} cores; llama-cpp-python {llama_cpp.__version__}; "
+      f"tokens/s, median [min-max] of the timed runs\n")
+print("| model | threads | test | Bora t/s | llama.cpp t/s | Bora / llama.cpp |")
+print("|---|---|---|---|---|---|")
+for q in ("Q4_1", "Q8_0", "Q4_0"):
+    bora = json.load(open(f"{work}/bora-{q}.json"))
+    for t in threads:
+        llama = {test(r): r for r in json.load(open(f"{work}/llama-{q}-{t}.json"))}
+        for r in bora:
+            if r["n_threads"] != t:
+                continue
+            l = llama[test(r)]
+            ratio = statistics.median(r["samples_ts"]) / statistics.median(l["samples_ts"])
+            print(f"| SmolLM2-135M {q} | {t} | {test(r)} | {cell(r['samples_ts'])} | {cell(l['samples_ts'])} | **{ratio:.2f}x** |")
+EOF
