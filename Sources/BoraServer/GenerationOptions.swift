@@ -1,0 +1,89 @@
+import BoraEngine
+
+/// The generation fields shared by chat, completions and FIM requests (OpenAI's and Mistral's names),
+/// validated: a value Bora honours is kept, one it cannot honour yet is refused with 422, a wrong type or
+/// an out-of-range value is a 400. Unknown fields are ignored.
+struct GenerationOptions: Sendable {
+    var sampling: SamplingParameters
+    /// nil: up to the end of the context window.
+    var maxTokens: Int?
+    var stop: [String]
+    var stream: Bool
+    var includeUsage: Bool
+
+    /// Mistral's default temperature (OpenAI's is 1.0); top-k and min-p are off, as in both APIs.
+    static let defaultTemperature = 0.7
+
+    init(_ f: JSONFields) throws(APIError) {
+        var p = SamplingParameters()
+        p.topK = 0
+        p.minP = 0
+        p.repeatPenalty = 1
+        let temperature = try f.double("temperature") ?? Self.defaultTemperature
+        guard temperature.isFinite, (0...2).contains(temperature) else {
+            throw .invalid("temperature", "temperature must be between 0 and 2 (0 is greedy), got \(temperature)")
+        }
+        p.temperature = Float(temperature)
+        let topP = try f.double("top_p") ?? 1
+        guard topP > 0, topP <= 1 else { throw .invalid("top_p", "top_p must be in (0, 1], got \(topP)") }
+        p.topP = Float(topP)
+
+        let seed = try f.int("random_seed"), openAISeed = try f.int("seed")
+        if let seed, let openAISeed, seed != openAISeed {
+            throw .invalid("seed", "random_seed (\(seed)) and seed (\(openAISeed)) differ: give one of them")
+        }
+        if let s = seed ?? openAISeed {
+            guard s >= 0 else { throw .invalid(seed != nil ? "random_seed" : "seed", "the seed must be 0 or more, got \(s)") }
+            p.seed = UInt64(s)
+        }
+        sampling = p
+
+        let maxTokens = try f.int("max_tokens"), maxCompletion = try f.int("max_completion_tokens")
+        if let maxTokens, let maxCompletion, maxTokens != maxCompletion {
+            throw .invalid("max_completion_tokens", "max_tokens (\(maxTokens)) and max_completion_tokens (\(maxCompletion)) differ: give one of them")
+        }
+        if let m = maxCompletion ?? maxTokens, m < 1 {
+            throw .invalid(maxCompletion != nil ? "max_completion_tokens" : "max_tokens", "max_tokens must be at least 1, got \(m)")
+        }
+        self.maxTokens = maxCompletion ?? maxTokens
+
+        stop = try f.strings("stop") ?? []
+        guard stop.count <= 16 else { throw .invalid("stop", "at most 16 stop sequences, got \(stop.count)") }
+        guard !stop.contains("") else { throw .invalid("stop", "stop sequences must not be empty strings") }
+
+        stream = try f.bool("stream") ?? false
+        includeUsage = try f.fields("stream_options")?.bool("include_usage") ?? false
+
+        if let n = try f.int("n"), n != 1 {
+            throw .unsupported("n", "n=\(n): Bora generates one choice per request for now; send n=1 (or several requests)")
+        }
+        for key in ["presence_penalty", "frequency_penalty"] {
+            if let v = try f.double(key) {
+                guard (-2...2).contains(v) else { throw .invalid(key, "\(key) must be between -2 and 2, got \(v)") }
+                if v != 0 { throw .unsupported(key, "\(key) is not supported yet; send 0 or leave it out") }
+            }
+        }
+        if let min = try f.int("min_tokens"), min > 0 {
+            throw .unsupported("min_tokens", "min_tokens is not supported yet; send 0 or leave it out")
+        }
+        if try f.bool("logprobs") == true {
+            throw .unsupported("logprobs", "logprobs are not supported yet; send false or leave it out")
+        }
+        if let top = try f.int("top_logprobs"), top > 0 {
+            throw .unsupported("top_logprobs", "top_logprobs are not supported yet; leave it out")
+        }
+        if let bias = f.value("logit_bias") {
+            guard let pairs = bias.object else { throw .invalid("logit_bias", "logit_bias must be an object of token id to bias") }
+            if !pairs.isEmpty { throw .unsupported("logit_bias", "logit_bias is not supported yet; leave it out") }
+        }
+        if let format = try f.fields("response_format") {
+            switch try format.string("type") {
+            case "text"?, nil: break
+            case let type? where ["json_object", "json_schema"].contains(type):
+                throw .unsupported("response_format", "response_format \"\(type)\" (constrained JSON output) is not supported yet; use {\"type\": \"text\"}")
+            case let type?:
+                throw .invalid("response_format.type", "response_format.type must be \"text\", \"json_object\" or \"json_schema\", got \"\(type)\"")
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import BoraEngine
+import BoraTokenizers
+
+/// Request bodies to prompt token ids, in the model's own format.
+enum Prompts {
+    static let roles = ["system", "user", "assistant", "tool", "developer"]
+
+    /// `messages` (and `tools`/`tool_choice`, refused for now unless "none") to the chat-formatted prompt:
+    /// Mistral's instruct encoding for Mistral tokenizers, else the model's chat template with a generation prompt.
+    static func chat(_ f: JSONFields, loaded: LoadedModel) throws(APIError) -> [Int] {
+        guard let bundle = loaded.tokenizerBundle, let format = bundle.chatFormat else {
+            throw APIError(.badRequest, "this model has no chat format (no Mistral tokenizer and no chat template): use /v1/completions with a raw prompt",
+                           code: "chat_not_supported")
+        }
+        var isMistral = false
+        if case .mistral = format { isMistral = true }
+        if try f.bool("safe_prompt") == true {
+            throw .unsupported("safe_prompt", "safe_prompt is not supported yet; send false or leave it out")
+        }
+        let toolChoice = f.value("tool_choice")
+        let toolsGiven = !(try f.array("tools") ?? []).isEmpty
+        if toolsGiven || toolChoice != nil {
+            if toolChoice?.string != "none" {
+                throw .unsupported(toolsGiven ? "tools" : "tool_choice",
+                                   "tool calling is not supported by this server yet; leave tools out or send tool_choice \"none\"")
+            }
+        }
+        guard let messages = try f.array("messages") else {
+            throw APIError(.badRequest, "messages is required: a list of {\"role\", \"content\"} objects", param: "messages", code: "missing_required_parameter")
+        }
+        guard !messages.isEmpty else {
+            throw .invalid("messages", "messages is empty: give at least one message")
+        }
+        var out: [JSONValue] = []
+        for (i, m) in messages.enumerated() {
+            let mf = try JSONFields(m, path: "messages[\(i)].")
+            guard let role = try mf.string("role") else {
+                throw APIError(.badRequest, "messages[\(i)].role is required", param: "messages[\(i)].role", code: "missing_required_parameter")
+            }
+            guard roles.contains(role) else {
+                throw .invalid("messages[\(i)].role", "messages[\(i)].role must be one of system, user, assistant, tool (or developer), got \"\(role)\"")
+            }
+            if try mf.bool("prefix") == true {
+                guard isMistral, role == "assistant", i == messages.count - 1 else {
+                    throw .unsupported("messages[\(i)].prefix", isMistral
+                        ? "prefix is only allowed on a final assistant message"
+                        : "assistant prefix needs a Mistral tokenizer; this model uses a chat template")
+                }
+            }
+            var content = try text(of: mf, index: i, role: role, joinChunks: !isMistral)
+            if content == nil, role != "assistant" {
+                throw APIError(.badRequest, "messages[\(i)].content is required for a \(role) message", param: "messages[\(i)].content", code: "missing_required_parameter")
+            }
+            if content == nil { content = .string("") }
+            var pairs = m.object ?? []
+            pairs.removeAll { $0.0 == "content" || $0.0 == "role" }
+            pairs.insert(("role", .string(role == "developer" ? "system" : role)), at: 0)
+            pairs.insert(("content", content ?? .string("")), at: 1)
+            out.append(.object(pairs))
+        }
+        let request = JSONValue.object([("messages", .array(out))])
+        do {
+            return try bundle.encodeRequest(json: request.wire).tokens
+        } catch {
+            throw APIError(.badRequest, "the conversation cannot be encoded: \(error)", param: "messages", code: "invalid_messages")
+        }
+    }
+
+    /// A message's content: a string, or a list of text parts (`{"type": "text", "text": ...}`), joined for
+    /// chat templates; other parts (images, audio) are refused.
+    static func text(of mf: JSONFields, index i: Int, role: String, joinChunks: Bool) throws(APIError) -> JSONValue? {
+        guard let content = mf.value("content") else { return nil }
+        if content.string != nil { return content }
+        guard let parts = content.array else {
+            throw APIError(.badRequest, "messages[\(i)].content must be a string or a list of text parts, got \(JSONFields.kind(content))",
+                           param: "messages[\(i)].content", code: "invalid_type")
+        }
+        var texts: [String] = []
+        for (k, part) in parts.enumerated() {
+            let pf = try JSONFields(part, path: "messages[\(i)].content[\(k)].")
+            let type = try pf.string("type") ?? "text"
+            guard type == "text" else {
+                throw .unsupported("messages[\(i)].content[\(k)].type", "content parts of type \"\(type)\" are not supported: Bora serves text models")
+            }
+            guard let t = try pf.string("text") else {
+                throw .invalid("messages[\(i)].content[\(k)].text", "a text part needs \"text\"")
+            }
+            texts.append(t)
+        }
+        return joinChunks ? .string(texts.joined()) : .array(texts.map { .object([("type", .string("text")), ("text", .string($0))]) })
+    }
+
+    /// `/v1/completions`: one prompt string, tokenized as `bora generate` does (BOS when the model asks for it,
+    /// special-token text becomes special tokens).
+    static func completion(_ f: JSONFields, loaded: LoadedModel) throws(APIError) -> [Int] {
+        guard let v = f.value("prompt") else {
+            throw APIError(.badRequest, "prompt is required", param: "prompt", code: "missing_required_parameter")
+        }
+        let prompt: String
+        if let s = v.string {
+            prompt = s
+        } else if let a = v.array, a.count == 1, let s = a[0].string {
+            prompt = s
+        } else if v.array != nil {
+            throw .unsupported("prompt", "only one prompt per request is supported: send a string")
+        } else {
+            throw APIError(.badRequest, "prompt must be a string, got \(JSONFields.kind(v))", param: "prompt", code: "invalid_type")
+        }
+        if try f.bool("echo") == true { throw .unsupported("echo", "echo is not supported yet; leave it out") }
+        if let b = try f.int("best_of"), b != 1 { throw .unsupported("best_of", "best_of must be 1") }
+        if let s = try f.string("suffix"), !s.isEmpty {
+            throw .unsupported("suffix", "suffix is not supported on /v1/completions; use /v1/fim/completions")
+        }
+        if prompt.isEmpty, loaded.tokenizer?.addsBosByDefault != true {
+            throw .invalid("prompt", "prompt is empty and this model adds no BOS token: give some text")
+        }
+        do { return try loaded.tokenize(prompt) } catch {
+            throw APIError(.badRequest, "the prompt cannot be tokenized: \(error)", param: "prompt")
+        }
+    }
+
+    /// `/v1/fim/completions`: `prompt` (before the cursor) and `suffix` (after it) in the model's FIM format.
+    static func fim(_ f: JSONFields, loaded: LoadedModel, format: FIMFormat?) throws(APIError) -> [Int] {
+        guard let prompt = try f.string("prompt") else {
+            throw APIError(.badRequest, "prompt is required", param: "prompt", code: "missing_required_parameter")
+        }
+        let suffix = try f.string("suffix") ?? ""
+        guard let format, let bundle = loaded.tokenizerBundle else {
+            throw APIError(.badRequest, "this model has no fill-in-the-middle tokens ([SUFFIX]/[PREFIX] or <fim_prefix>/<fim_suffix>/<fim_middle>): use a FIM model such as Codestral, or /v1/completions",
+                           code: "fim_not_supported")
+        }
+        do {
+            switch format {
+            case .mistral:
+                let request = JSONValue.object([("prompt", .string(prompt)), ("suffix", .string(suffix))])
+                return try bundle.encodeRequest(json: request.wire).tokens
+            case let .psm(p, s, m):
+                let t = bundle.tokenizer
+                var ids: [Int] = []
+                if t.addsBosByDefault, let bos = t.bosId { ids.append(bos) }
+                ids.append(p)
+                ids += try t.encode(prompt, addBos: false, parseSpecial: false)
+                ids.append(s)
+                ids += try t.encode(suffix, addBos: false, parseSpecial: false)
+                ids.append(m)
+                return ids
+            }
+        } catch {
+            throw APIError(.badRequest, "the FIM request cannot be encoded: \(error)", param: "prompt")
+        }
+    }
+}

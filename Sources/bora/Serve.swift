@@ -1,0 +1,64 @@
+import ArgumentParser
+import BoraEngine
+import BoraServer
+import Foundation
+import Hummingbird
+import Logging
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve a model over HTTP with OpenAI's and Mistral's APIs (chat, completions, FIM, models).")
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: "Address to listen on (127.0.0.1: this machine only).") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @Option(name: .customLong("api-key"), help: "Require Authorization: Bearer KEY on every route but /health (also BORA_API_KEY).")
+    var apiKey: String?
+    @Option(help: "Sequences generated at once, each with its own KV cache.") var parallel = 1
+    @Option(name: .customLong("queue"), help: "Requests that may wait for a slot; more are answered 429.") var queue = 16
+    @Option(help: "Context window of each slot in tokens (default: the model's, at most 8192).") var context: Int?
+    @Option(name: [.customLong("threads"), .customShort("t")], help: "Threads per slot (default: the cores divided among the slots).")
+    var threads: Int?
+    @Option(name: .customLong("max-body"), help: "Largest request body in bytes (413 beyond).") var maxBody = 1 << 20
+    @Option(name: .customLong("sliding-window"), help: "Attention window in tokens, overriding the model's (0: none).")
+    var slidingWindow: Int?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+        do { try serverConfiguration.validate() } catch { throw ValidationError(error.message) }
+    }
+
+    var serverConfiguration: ServerConfiguration {
+        var c = ServerConfiguration()
+        c.host = host
+        c.port = port
+        c.apiKey = apiKey ?? ProcessInfo.processInfo.environment["BORA_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        c.parallel = parallel
+        c.queueLimit = queue
+        c.contextLength = context
+        c.threadsPerSlot = threads
+        c.maxBodyBytes = maxBody
+        return c
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "bora.server")
+        let server = try reportingErrors {
+            let loaded = try LoadedModel(path: modelOptions.model, slidingWindow: slidingWindow)
+            return try BoraServer(loaded: loaded, configuration: serverConfiguration, logger: logger)
+        }
+        logger.info("serving", metadata: [
+            "model": "\(server.modelId)", "address": "http://\(host):\(port)", "parallel": "\(parallel)",
+            "context": "\(server.contextLength)", "auth": "\(serverConfiguration.apiKey == nil ? "none" : "bearer")",
+        ])
+        try await server.makeApplication().runService()
+    }
+}
