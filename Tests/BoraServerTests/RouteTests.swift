@@ -41,7 +41,8 @@ struct RouteTests {
             #expect(body["object"]?.string == "chat.completion")
             let choice = try #require(body["choices"]?.array?.first)
             #expect(choice["message"]?["role"]?.string == "assistant")
-            #expect(!(choice["message"]?["content"]?.string ?? "").isEmpty)
+            let content = choice["message"]?["content"]?.string ?? ""
+            #expect(content.count > 0)
             #expect(["stop", "length"].contains(choice["finish_reason"]?.string ?? ""))
             #expect(body["usage"]?["completion_tokens"].flatMap { if case let .int(n) = $0 { n } else { nil } } ?? 99 <= 5)
 
@@ -134,7 +135,8 @@ struct RouteTests {
             let r = try await client.post(route, body)
             #expect(r.status.code == status, "\(r.text)")
             let error = try #require(try r.json()["error"])
-            #expect(!(error["message"]?.string ?? "").isEmpty)
+            let message = error["message"]?.string ?? ""
+            #expect(message.count > 0)
             #expect(error["type"]?.string != nil)
             #expect(error["param"]?.string == param)
         }
