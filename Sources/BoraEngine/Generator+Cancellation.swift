@@ -20,7 +20,8 @@ public struct SteeredGenerationResult: Sendable {
 }
 
 extension Generator {
-    /// Like `generate(prompt:maxTokens:sampling:onText:)`, but `onPiece` steers: after every token (with the
+    /// The generation loop: prefill, then sample and evaluate one token at a time until an end-of-generation
+    /// token or the limit. `onPiece` steers: after every token (with the
     /// text it completed, possibly empty) the caller says whether to go on, stop (a stop sequence) or cancel
     /// (its client left). The check runs between tokens, so a cancelled generation frees its session after
     /// at most one more forward step.
