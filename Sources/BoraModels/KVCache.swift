@@ -31,16 +31,6 @@ public final class KVCache: @unchecked Sendable {
     /// Forgets every position (the buffers are reused).
     public func reset() { count = 0 }
 
-    /// Keeps the first n positions (n <= count). Only layers without a window can go back; with a
-    /// rolling buffer the overwritten positions are gone, so the cache is emptied instead.
-    public func truncate(to n: Int) {
-        let target = max(0, min(n, count))
-        count = slots.contains(where: { $0 < count }) && target < count ? 0 : target
-    }
-
-    /// Bytes the buffers hold when full.
-    public var byteCapacity: Int { 2 * slots.reduce(0, +) * kvDim * MemoryLayout<Float>.size }
-
     /// Bytes in use for `positions` positions.
     public func bytes(forPositions positions: Int) -> Int {
         Self.bytes(kvDim: kvDim, windows: slots, positions: positions)
