@@ -7,14 +7,21 @@ import Darwin
 #endif
 
 extension DecoderSession {
-    /// Runs the decoder on up to `maxBatch` tokens at the cache's next positions and leaves the logits of
-    /// `logitRows` (indices into `tokens`) in `s.logits`, one row each.
-    func forwardChunk(_ tokens: [Int], logitRows: [Int]) {
+    /// Runs the decoder on up to `maxBatch` tokens and leaves the logits of `logitRows` (indices into
+    /// `tokens`) in `s.logits`, one row each. `rows` says where each token goes: `.chunk`, consecutive
+    /// positions of this session's cache; `.sequences(caches)`, token t at the next position of caches[t]
+    /// (one decode step of several sequences at once, sharing every weight read).
+    func forwardChunk(_ tokens: [Int], rows: RowPlacement = .chunk, logitRows: [Int]) {
         let c = model.config
         let w = model.weights
         let n = tokens.count
         let e = c.embeddingLength
         let p0 = cache.count
+        let positions: [Int]
+        switch rows {
+        case .chunk: positions = Array(p0..<(p0 + n))
+        case let .sequences(caches): positions = caches.map(\.count)
+        }
 
         for (t, tok) in tokens.enumerated() {
             w.tokenEmbedding.row(tok, into: s.x + t * e)
@@ -36,11 +43,21 @@ extension DecoderSession {
             matmul(layer.wv, rows: n, out: s.v)
 
             for t in 0..<n {
-                rope(s.q + t * c.queryDim, heads: c.headCount, position: p0 + t)
-                rope(s.k + t * c.kvDim, heads: c.headCountKV, position: p0 + t)
+                rope(s.q + t * c.queryDim, heads: c.headCount, position: positions[t])
+                rope(s.k + t * c.kvDim, heads: c.headCountKV, position: positions[t])
             }
-            attention(layer: l, tokens: n, start: p0)
-            storeKeysAndValues(layer: l, tokens: n, start: p0)
+            switch rows {
+            case .chunk:
+                attention(layer: l, tokens: n, caches: [cache], cachedBelow: [p0], positions: positions)
+                storeKeysAndValues(layer: l, tokens: n, start: p0)
+            case let .sequences(caches):
+                // Each row's own key and value go into its cache first; attention then reads only caches.
+                for (t, other) in caches.enumerated() {
+                    other.keyRow(layer: l, position: positions[t]).update(from: s.k + t * c.kvDim, count: c.kvDim)
+                    other.valueRow(layer: l, position: positions[t]).update(from: s.v + t * c.kvDim, count: c.kvDim)
+                }
+                attention(layer: l, tokens: n, caches: caches, cachedBelow: positions.map { $0 + 1 }, positions: positions)
+            }
 
             quantizeInput(s.att, rows: n, cols: c.queryDim, for: layer.wo.type)
             matmul(layer.wo, rows: n, out: s.o)
@@ -52,7 +69,10 @@ extension DecoderSession {
             feedForward(layer.feedForward, tokens: n)
             Ops.add(s.x, s.o, n * e)
         }
-        cache.count = p0 + n
+        switch rows {
+        case .chunk: cache.count = p0 + n
+        case let .sequences(caches): caches.forEach { $0.count += 1 }
+        }
 
         guard !logitRows.isEmpty else { return }
         for (k, t) in logitRows.enumerated() {
@@ -110,17 +130,17 @@ extension DecoderSession {
         }
     }
 
-    /// Causal grouped-query attention for `tokens` new positions starting at `start`, writing
-    /// (tokens, queryDim) into s.att. Query p sees keys j with max(0, p - W + 1) <= j <= p (W: the layer's
-    /// window, if any). Keys before `start` come from the cache (their slots are intact: this chunk's keys
-    /// are stored only afterwards), the chunk's own keys from s.k / s.v.
-    func attention(layer l: Int, tokens n: Int, start p0: Int) {
+    /// Causal grouped-query attention for `tokens` rows, writing (tokens, queryDim) into s.att. Row t is
+    /// the query at `positions[t]` of `caches[t]` (one entry: every row shares it); it sees keys j with
+    /// max(0, p - W + 1) <= j <= p (W: the layer's window, if any). Keys below `cachedBelow[t]` come from
+    /// the cache (their slots are intact: a chunk's own keys are stored only afterwards), the others from
+    /// this chunk's s.k / s.v (row j - cachedBelow).
+    func attention(layer l: Int, tokens n: Int, caches: [KVCache], cachedBelow: [Int], positions: [Int]) {
         let c = model.config
         let hd = c.headDim, kvDim = c.kvDim
         let group = c.headCount / c.headCountKV
         let scale = 1 / Float(hd).squareRoot()
         let window = c.window(layer: l)
-        let cache = self.cache
         let q = s.q, k = UnsafePointer(s.k), v = UnsafePointer(s.v), att = s.att, scoresBase = s.scores, context = s.context
         let jobs = n * c.headCount
         let threads = pool.threadCount
@@ -129,7 +149,8 @@ extension DecoderSession {
             for job in (jobs * thread / threads)..<(jobs * (thread + 1) / threads) {
                 let t = job / c.headCount, h = job % c.headCount
                 let g = h / group
-                let p = p0 + t
+                let p = positions[t]
+                let cache = caches[caches.count == 1 ? 0 : t], p0 = cachedBelow[cachedBelow.count == 1 ? 0 : t]
                 let lo = window.map { max(0, p - $0 + 1) } ?? 0
                 let qh = q + t * c.queryDim + h * hd
                 @inline(__always) func keyAt(_ j: Int) -> UnsafePointer<Float> {

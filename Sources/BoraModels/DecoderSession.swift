@@ -8,7 +8,8 @@ import BoraKernels
 /// attention with a causal mask, SwiGLU feed-forward, residual adds, final norm and output projection.
 public final class DecoderSession: @unchecked Sendable {
     public let model: LlamaModel
-    public let cache: KVCache
+    /// The cache `evaluate` extends: the session's own, or another one for the length of `using(_:_:)`.
+    public private(set) var cache: KVCache
     public let maxBatch: Int
     let pool: ThreadPool
     let s: Scratch
@@ -26,6 +27,54 @@ public final class DecoderSession: @unchecked Sendable {
     }
 
     public func reset() { cache.reset() }
+
+    /// A new empty cache shaped for this model and this session's context length, for sequences that
+    /// share this session's scratch and threads (`using(_:_:)`, `decode(_:caches:_:)`).
+    public func makeCache() -> KVCache {
+        KVCache(kvDim: model.config.kvDim, contextLength: cache.contextLength, windows: model.config.slidingWindows)
+    }
+
+    /// Runs `body` with `other` as the session's cache (`evaluate`, `next` and `reset` act on it).
+    /// Throws `invalidBatch` when `other` was not made by `makeCache()` of a session like this one.
+    public func using<R>(_ other: KVCache, _ body: () throws -> R) throws -> R {
+        try checkShape(of: other, index: 0)
+        let own = cache
+        cache = other
+        defer { cache = own }
+        return try body()
+    }
+
+    /// One decode step of several sequences at once: `tokens[i]` goes at the next position of `caches[i]`,
+    /// and `logits(i, row)` gets the vocabulary logits after it. All rows share each weight read, which is
+    /// what makes serving several streams cheaper than running them one after another.
+    public func decode(_ tokens: [Int], caches: [KVCache],
+                       _ logits: (Int, UnsafeBufferPointer<Float>) throws -> Void) throws {
+        guard !tokens.isEmpty else { throw ModelError.emptyInput }
+        guard tokens.count == caches.count, tokens.count <= maxBatch else {
+            throw ModelError.invalidBatch("\(tokens.count) tokens for \(caches.count) caches; a step takes one token per cache and at most \(maxBatch) (the session's batch size)")
+        }
+        let vocab = model.config.vocabularySize
+        for t in tokens where t < 0 || t >= vocab {
+            throw ModelError.tokenOutOfRange(token: t, vocabularySize: vocab)
+        }
+        for (i, c) in caches.enumerated() {
+            try checkShape(of: c, index: i)
+            guard c.count < c.contextLength else { throw ModelError.contextFull(needed: c.count + 1, capacity: c.contextLength) }
+            guard !caches[..<i].contains(where: { $0 === c }) else {
+                throw ModelError.invalidBatch("cache \(i) appears twice in one step: each sequence gets one row")
+            }
+        }
+        forwardChunk(tokens, rows: .sequences(caches), logitRows: Array(tokens.indices))
+        for i in tokens.indices {
+            try logits(i, UnsafeBufferPointer(start: s.logits + i * vocab, count: vocab))
+        }
+    }
+
+    private func checkShape(of c: KVCache, index i: Int) throws {
+        guard c.kvDim == model.config.kvDim, c.layers == model.weights.layers.count, c.contextLength <= s.context else {
+            throw ModelError.invalidBatch("cache \(i) was made for another model or a longer context; make caches with makeCache()")
+        }
+    }
 
     /// Evaluates `tokens` at positions `position ..< position + tokens.count`, appending them to the cache,
     /// and calls `logits(i, row)` with the vocabulary logits after token i, for each i in `want`
@@ -68,4 +117,11 @@ public final class DecoderSession: @unchecked Sendable {
 
 public enum LogitsRequest: Sendable {
     case none, last, all
+}
+
+/// Where the rows of one forward step go: consecutive positions of the session's cache, or one new
+/// position in each of several caches.
+enum RowPlacement {
+    case chunk
+    case sequences([KVCache])
 }

@@ -3,6 +3,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case contextFull(needed: Int, capacity: Int)
     case tokenOutOfRange(token: Int, vocabularySize: Int)
     case emptyInput
+    case invalidBatch(String)
 
     public var description: String {
         switch self {
@@ -12,6 +13,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             return "token id \(token) is outside the vocabulary (0..<\(vocab)). Pass ids produced by this model's tokenizer."
         case .emptyInput:
             return "no tokens to evaluate. Pass at least one token."
+        case let .invalidBatch(message):
+            return "invalid batched decode step: \(message)."
         }
     }
 }
