@@ -27,63 +27,19 @@ extension Generator {
     /// at most one more forward step.
     public func generate(prompt: [Int], maxTokens: Int, sampling: SamplingParameters,
                          onPiece: (_ text: String, _ token: Int) -> GenerationControl) throws(EngineError) -> SteeredGenerationResult {
-        try sampling.validate()
-        guard maxTokens >= 0 else { throw .invalidParameter("max tokens must be 0 or more, got \(maxTokens)") }
-        guard !prompt.isEmpty else { throw .invalidParameter("the prompt is empty: give some text (or a model that adds BOS)") }
-        let needed = prompt.count + maxTokens
-        guard needed <= session.cache.contextLength else {
-            throw .model(.contextFull(needed: needed, capacity: session.cache.contextLength))
-        }
-        let tokenizer = loaded.tokenizer
-        var sampler = Sampler(sampling)
-        var history = prompt
-        var generated: [Int] = []
-        var text = ""
-        var assembler = UTF8Assembler()
-        var finish = FinishReason.length
-        var cancelled = false
-
+        var state = try SequenceState(loaded: loaded, prompt: prompt, maxTokens: maxTokens, sampling: sampling,
+                                      capacity: session.cache.contextLength)
         session.reset()
-        let t0 = Clock.now()
-        var logits: [Float]
-        do { logits = try session.next(prompt) } catch let e as ModelError { throw .model(e) } catch { throw .invalidParameter("\(error)") }
-        let t1 = Clock.now()
+        var logits = try evaluate(prompt)
+        state.prefilled = Clock.now()
+        while let token = try logits.withUnsafeBufferPointer({ (row) throws(EngineError) in try state.advance(row, onPiece: onPiece) }) {
+            logits = try evaluate([token])
+        }
+        return state.finish(onPiece: onPiece)
+    }
 
-        loop: while generated.count < maxTokens {
-            let token = logits.withUnsafeBufferPointer { sampler.sample($0, history: history) }
-            if let tokenizer, tokenizer.isEndOfGeneration(token) {
-                finish = .stop
-                break
-            }
-            generated.append(token)
-            history.append(token)
-            var bytes: [UInt8] = []
-            if let tokenizer {
-                do { bytes = try tokenizer.pieceBytes(token) } catch { throw .tokenizer(path: loaded.path, message: "\(error)") }
-            }
-            let piece = assembler.append(bytes)
-            text += piece
-            switch onPiece(piece, token) {
-            case .proceed: break
-            case .stop: finish = .stop; break loop
-            case .cancel: cancelled = true; break loop
-            }
-            if generated.count == maxTokens { break }
-            do { logits = try session.next([token]) } catch let e as ModelError { throw .model(e) } catch { throw .invalidParameter("\(error)") }
-        }
-        let rest = assembler.flush()
-        if !rest.isEmpty, !cancelled {
-            text += rest
-            _ = onPiece(rest, -1)
-        }
-        let t2 = Clock.now()
-        let promptMs = (t1 - t0) * 1000, genMs = (t2 - t1) * 1000
-        let result = GenerationResult(
-            promptTokens: prompt, tokens: generated, text: text, finishReason: finish,
-            timings: GenerationTimings(
-                promptMilliseconds: promptMs, generationMilliseconds: genMs,
-                promptTokensPerSecond: promptMs > 0 ? Double(prompt.count) / promptMs * 1000 : 0,
-                tokensPerSecond: genMs > 0 ? Double(generated.count) / genMs * 1000 : 0))
-        return SteeredGenerationResult(result: result, cancelled: cancelled)
+    /// The logits after `tokens`, evaluated at the session's next positions.
+    func evaluate(_ tokens: [Int]) throws(EngineError) -> [Float] {
+        do { return try session.next(tokens) } catch let e as ModelError { throw .model(e) } catch { throw .invalidParameter("\(error)") }
     }
 }

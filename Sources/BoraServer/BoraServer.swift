@@ -12,11 +12,13 @@ public final class BoraServer: Sendable {
     let loaded: LoadedModel
     let card: ModelCard
     let pool: SlotPool
+    /// Decodes the running requests together, one token each per forward step.
+    let engine: BatchGenerator
     let logger: Logger
     /// Context window of every slot, in tokens.
     public let contextLength: Int
 
-    /// Creates `configuration.parallel` decoder sessions (one KV cache each) for `loaded`.
+    /// Creates the batch decoder for `loaded`: `configuration.parallel` sequences (one KV cache each).
     public init(loaded: LoadedModel, configuration: ServerConfiguration, logger: Logger) throws(APIError) {
         try configuration.validate()
         self.configuration = configuration
@@ -29,13 +31,9 @@ public final class BoraServer: Sendable {
         }
         contextLength = context
         card = ModelCard(loaded: loaded, contextLength: context)
-        let threads = configuration.threadsPerSlot
-            ?? max(1, ProcessInfo.processInfo.activeProcessorCount / configuration.parallel)
-        let slots = (0..<configuration.parallel).map { i in
-            Slot(index: i, generator: Generator(
-                loaded: loaded, session: DecoderSession(model: loaded.model, contextLength: context, threads: threads)))
-        }
-        pool = SlotPool(slots: slots, queueLimit: configuration.queueLimit)
+        let threads = configuration.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        engine = BatchGenerator(loaded: loaded, contextLength: context, sequences: configuration.parallel, threads: threads)
+        pool = SlotPool(slots: configuration.parallel, queueLimit: configuration.queueLimit)
     }
 
     /// The model id clients pass as `model`.

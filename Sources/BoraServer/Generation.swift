@@ -25,24 +25,39 @@ struct GenerationJob: Sendable {
     var requestId: String
 }
 
+/// Stop-sequence state of one generation, touched only on the decoding thread.
+private final class StopState: @unchecked Sendable {
+    var matcher: StopMatcher
+    init(_ stops: [String]) { matcher = StopMatcher(stops) }
+}
+
 extension SlotPool {
-    /// Runs `job` on `slot`'s thread and streams its events. Dropping the stream (a client that disconnected,
-    /// a cancelled task) cancels the generation before its next token; the slot returns to the pool when
-    /// the generation ends either way.
-    nonisolated func run(_ job: GenerationJob, on slot: Slot, logger: Logger) -> AsyncThrowingStream<GenerationEvent, any Error> {
+    /// Runs `job` in `engine`'s batch while it holds `slot`, and streams its events. Dropping the stream (a
+    /// client that disconnected, a cancelled task) cancels the generation before its next token; the slot
+    /// returns to the pool when the generation ends either way.
+    nonisolated func run(_ job: GenerationJob, on slot: Slot, engine: BatchGenerator, logger: Logger) -> AsyncThrowingStream<GenerationEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self, bufferingPolicy: .unbounded)
         let cancel = CancelFlag()
         continuation.onTermination = { _ in cancel.set() }
-        slot.queue.async {
-            var matcher = StopMatcher(job.stop)
-            do {
-                let steered = try slot.generator.generate(prompt: job.prompt, maxTokens: job.maxTokens, sampling: job.sampling) { piece, _ in
-                    if cancel.isSet { return .cancel }
-                    let out = matcher.feed(piece)
-                    if !out.isEmpty { continuation.yield(.text(out)) }
-                    return matcher.stopped ? .stop : .proceed
+        let stops = StopState(job.stop)
+        let failed: @Sendable (any Error) -> Void = { error in
+            logger.error("generation failed", metadata: ["request_id": "\(job.requestId)", "error": "\(error)"])
+            continuation.finish(throwing: APIError(.internalServerError, "generation failed: \(error)", type: "server_error"))
+            Task { await self.release(slot) }
+        }
+        do {
+            try engine.submit(prompt: job.prompt, maxTokens: job.maxTokens, sampling: job.sampling) { piece, _ in
+                if cancel.isSet { return .cancel }
+                let out = stops.matcher.feed(piece)
+                if !out.isEmpty { continuation.yield(.text(out)) }
+                return stops.matcher.stopped ? .stop : .proceed
+            } onDone: { outcome in
+                let steered: SteeredGenerationResult
+                switch outcome {
+                case let .success(s): steered = s
+                case let .failure(error): return failed(error)
                 }
-                let rest = matcher.flush()
+                let rest = stops.matcher.flush()
                 if !rest.isEmpty { continuation.yield(.text(rest)) }
                 let r = steered.result
                 logger.info("generation finished", metadata: [
@@ -53,11 +68,10 @@ extension SlotPool {
                 ])
                 continuation.yield(.done(r, cancelled: steered.cancelled))
                 continuation.finish()
-            } catch {
-                logger.error("generation failed", metadata: ["request_id": "\(job.requestId)", "error": "\(error)"])
-                continuation.finish(throwing: APIError(.internalServerError, "generation failed: \(error)", type: "server_error"))
+                Task { await self.release(slot) }
             }
-            Task { await self.release(slot) }
+        } catch {
+            failed(error)
         }
         return stream
     }

@@ -4,14 +4,15 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var port: Int = 8080
     /// When set, every route but `/health` needs `Authorization: Bearer <apiKey>`.
     public var apiKey: String?
-    /// Sequences generated at once, each in its own decoder session (KV cache) on its own thread.
+    /// Sequences generated at once (continuous batching: each has its own KV cache, and every forward step
+    /// decodes one token of each).
     public var parallel: Int = 1
     /// Requests that may wait for a slot; one more is answered 429.
     public var queueLimit: Int = 16
     /// Context window of each slot in tokens (prompt plus completion); nil: the model's, at most 8192.
     public var contextLength: Int?
-    /// Threads for the matrix products of each slot; nil: the cores divided among the slots.
-    public var threadsPerSlot: Int?
+    /// Threads of the forward steps (shared by all slots); nil: one per core.
+    public var threads: Int?
     /// Largest request body accepted (413 beyond).
     public var maxBodyBytes: Int = 1 << 20
 
@@ -23,7 +24,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         guard (1...64).contains(parallel) else { throw bad("--parallel must be between 1 and 64, got \(parallel)") }
         guard queueLimit >= 0 else { throw bad("the queue limit must be 0 or more, got \(queueLimit)") }
         if let contextLength, contextLength < 16 { throw bad("--context must be at least 16 tokens, got \(contextLength)") }
-        if let threadsPerSlot, threadsPerSlot < 1 { throw bad("threads per slot must be at least 1, got \(threadsPerSlot)") }
+        if let threads, threads < 1 { throw bad("--threads must be at least 1, got \(threads)") }
         guard (0...65535).contains(port) else { throw bad("--port must be between 0 and 65535, got \(port)") }
         guard maxBodyBytes >= 1024 else { throw bad("the body limit must be at least 1024 bytes, got \(maxBodyBytes)") }
         if let apiKey, apiKey.isEmpty { throw bad("the API key is empty: give a non-empty key or none") }

@@ -1,19 +1,6 @@
-import BoraEngine
-import Dispatch
-
-/// One sequence's worth of engine: a decoder session (KV cache and scratch) and the serial queue its
-/// synchronous decoding runs on, off Hummingbird's event loops and off Swift's cooperative threads.
-/// `@unchecked`: the session is mutable, but only the job holding the slot drives it, on `queue`.
-final class Slot: @unchecked Sendable {
+/// One place in the batch: a request holding a slot decodes with the others in every forward step.
+struct Slot: Sendable {
     let index: Int
-    let generator: Generator
-    let queue: DispatchQueue
-
-    init(index: Int, generator: Generator) {
-        self.index = index
-        self.generator = generator
-        queue = DispatchQueue(label: "bora.slot.\(index)", qos: .userInitiated)
-    }
 }
 
 /// `--parallel N` slots and a bounded queue of requests waiting for one: a request beyond the queue is
@@ -25,9 +12,9 @@ actor SlotPool {
     let total: Int
     let queueLimit: Int
 
-    init(slots: [Slot], queueLimit: Int) {
-        free = slots.reversed()
-        total = slots.count
+    init(slots: Int, queueLimit: Int) {
+        free = (0..<slots).reversed().map(Slot.init)
+        total = slots
         self.queueLimit = queueLimit
     }
 

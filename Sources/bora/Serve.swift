@@ -14,10 +14,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on.") var port = 8080
     @Option(name: .customLong("api-key"), help: "Require Authorization: Bearer KEY on every route but /health (also BORA_API_KEY).")
     var apiKey: String?
-    @Option(help: "Sequences generated at once, each with its own KV cache.") var parallel = 1
+    @Option(help: "Sequences generated at once, decoded together in each forward step (continuous batching).") var parallel = 1
     @Option(name: .customLong("queue"), help: "Requests that may wait for a slot; more are answered 429.") var queue = 16
     @Option(help: "Context window of each slot in tokens (default: the model's, at most 8192).") var context: Int?
-    @Option(name: [.customLong("threads"), .customShort("t")], help: "Threads per slot (default: the cores divided among the slots).")
+    @Option(name: [.customLong("threads"), .customShort("t")], help: "Threads of the forward steps, shared by all slots (default: one per core).")
     var threads: Int?
     @Option(name: .customLong("max-body"), help: "Largest request body in bytes (413 beyond).") var maxBody = 1 << 20
     @Option(name: .customLong("sliding-window"), help: "Attention window in tokens, overriding the model's (0: none).")
@@ -38,7 +38,7 @@ struct Serve: AsyncParsableCommand {
         c.parallel = parallel
         c.queueLimit = queue
         c.contextLength = context
-        c.threadsPerSlot = threads
+        c.threads = threads
         c.maxBodyBytes = maxBody
         return c
     }

@@ -20,7 +20,7 @@ enum ServerFixture {
         c.parallel = parallel
         c.queueLimit = queue
         c.contextLength = context
-        c.threadsPerSlot = 1
+        c.threads = 1
         c.maxBodyBytes = maxBody
         var logger = Logger(label: "bora.test")
         logger.logLevel = .warning

@@ -1,0 +1,192 @@
+import BoraModels
+import Foundation
+
+/// Continuous batching: several generations share one decoder, and every forward step decodes the next
+/// token of all of them at once, so each weight read serves every sequence. A new request joins between
+/// steps (its prompt is evaluated on its own, then it decodes with the others); a finished or cancelled
+/// one leaves between steps and frees its cache for the next.
+///
+/// The model runs on one dedicated thread; `submit` only queues. `onPiece` and `onDone` are called on that
+/// thread and must return quickly (hand the text to a stream).
+public final class BatchGenerator: @unchecked Sendable {
+    public let loaded: LoadedModel
+    /// Sequences decoded together at most (one KV cache each).
+    public let capacity: Int
+    /// Context window of each sequence, in tokens.
+    public let contextLength: Int
+
+    public typealias PieceHandler = @Sendable (_ text: String, _ token: Int) -> GenerationControl
+    public typealias DoneHandler = @Sendable (Result<SteeredGenerationResult, EngineError>) -> Void
+
+    private let session: DecoderSession
+    private let lock = NSLock()
+    // Guarded by `lock`.
+    private var pending: [BatchJob] = []
+    private var idleCaches: [KVCache]
+    private var stopping = false
+    private var loopRunning = false
+
+    /// - Parameters:
+    ///   - sequences: generations decoded together at most; more wait in line.
+    ///   - threads: threads of the matrix products (shared by all sequences).
+    public init(loaded: LoadedModel, contextLength: Int, sequences: Int, threads: Int) {
+        self.loaded = loaded
+        self.contextLength = max(1, contextLength)
+        capacity = max(1, sequences)
+        session = DecoderSession(model: loaded.model, contextLength: self.contextLength, threads: threads,
+                                 maxBatch: max(32, capacity))
+        idleCaches = (0..<capacity).map { _ in KVCache(kvDim: loaded.config.kvDim, contextLength: max(1, contextLength),
+                                                          windows: loaded.config.slidingWindows) }
+    }
+
+    deinit { shutdown() }
+
+    /// Queues a generation. Parameter and context-window errors are thrown here; errors of the run itself
+    /// reach `onDone`. The text arrives in `onPiece` (which steers, as in `Generator.generate`), the result
+    /// in `onDone`, exactly once.
+    public func submit(prompt: [Int], maxTokens: Int, sampling: SamplingParameters,
+                       onPiece: @escaping PieceHandler, onDone: @escaping DoneHandler) throws(EngineError) {
+        let state = try SequenceState(loaded: loaded, prompt: prompt, maxTokens: maxTokens, sampling: sampling,
+                                      capacity: contextLength)
+        let job = BatchJob(state: state, onPiece: onPiece, onDone: onDone)
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopping else {
+            job.onDone(.failure(.invalidParameter("the generator is shutting down")))
+            return
+        }
+        pending.append(job)
+        if !loopRunning {
+            loopRunning = true
+            let thread = Thread { [self] in loop() }
+            thread.name = "bora.batch"
+            thread.qualityOfService = .userInitiated
+            thread.start()
+        }
+    }
+
+    /// Generations queued or running, for metrics.
+    public var load: (queued: Int, running: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (pending.count, capacity - idleCaches.count)
+    }
+
+    /// Stops the decoding thread after the current step; queued and running generations end cancelled.
+    public func shutdown() {
+        lock.lock()
+        stopping = true
+        lock.unlock()
+    }
+
+    /// The decoding thread: admit waiting jobs while caches are free, then one batched step. Exits when
+    /// there is nothing to do; the next `submit` starts it again.
+    private func loop() {
+        var active: [BatchJob] = []
+        while true {
+            lock.lock()
+            if pending.isEmpty && active.isEmpty && !stopping {
+                loopRunning = false
+                lock.unlock()
+                return
+            }
+            if stopping {
+                let left = pending + active
+                pending.removeAll()
+                loopRunning = false
+                lock.unlock()
+                for job in left { job.cancel() }
+                return
+            }
+            var joining: [(BatchJob, KVCache)] = []
+            while !pending.isEmpty, let cache = idleCaches.popLast() {
+                joining.append((pending.removeFirst(), cache))
+            }
+            lock.unlock()
+
+            for (job, cache) in joining {
+                job.cache = cache
+                if prefill(job) { active.append(job) } else { retire(job) }
+            }
+            guard !active.isEmpty else { continue }
+            step(&active)
+        }
+    }
+
+    /// Evaluates the job's prompt in its cache and picks its first token; false when it has already ended.
+    private func prefill(_ job: BatchJob) -> Bool {
+        guard let cache = job.cache else { return false }
+        cache.reset()
+        job.state.started = Clock.now()
+        do {
+            let logits = try session.using(cache) { try session.next(job.state.prompt) }
+            job.state.prefilled = Clock.now()
+            job.next = try logits.withUnsafeBufferPointer { (row) throws(EngineError) in try job.state.advance(row, onPiece: job.onPiece) }
+        } catch {
+            job.failure = (error as? EngineError) ?? Self.wrap(error)
+            return false
+        }
+        return job.next != nil
+    }
+
+    /// One forward step over every active job; the ones that end leave.
+    private func step(_ active: inout [BatchJob]) {
+        do {
+            try session.decode(active.map { $0.next ?? 0 }, caches: active.compactMap(\.cache)) { i, row in
+                let job = active[i]
+                job.next = try job.state.advance(row, onPiece: job.onPiece)
+            }
+        } catch {
+            let failure = (error as? EngineError) ?? Self.wrap(error)
+            for job in active where job.failure == nil { job.failure = failure }
+            active.forEach(retire)
+            active.removeAll()
+            return
+        }
+        let (done, live) = (active.filter { $0.next == nil }, active.filter { $0.next != nil })
+        active = live
+        done.forEach(retire)
+    }
+
+    /// Frees the job's cache, then reports its result (so a slot released on the report finds a cache).
+    private func retire(_ job: BatchJob) {
+        if let cache = job.cache {
+            lock.lock()
+            idleCaches.append(cache)
+            lock.unlock()
+            job.cache = nil
+        }
+        if let failure = job.failure {
+            job.onDone(.failure(failure))
+        } else {
+            job.onDone(.success(job.state.finish(onPiece: job.onPiece)))
+        }
+    }
+
+    private static func wrap(_ error: any Error) -> EngineError {
+        if let e = error as? ModelError { return .model(e) }
+        return .invalidParameter("\(error)")
+    }
+}
+
+/// One generation in a `BatchGenerator`: its sampling and text state, its cache while it runs, and the
+/// token it feeds to the next step. Touched only by the decoding thread once queued.
+final class BatchJob {
+    var state: SequenceState
+    let onPiece: BatchGenerator.PieceHandler
+    let onDone: BatchGenerator.DoneHandler
+    var cache: KVCache?
+    var next: Int?
+    var failure: EngineError?
+
+    init(state: SequenceState, onPiece: @escaping BatchGenerator.PieceHandler, onDone: @escaping BatchGenerator.DoneHandler) {
+        self.state = state
+        self.onPiece = onPiece
+        self.onDone = onDone
+    }
+
+    /// Ends the job as cancelled (shutdown).
+    func cancel() {
+        onDone(.success(SteeredGenerationResult(result: state.finish(onPiece: { _, _ in .cancel }).result, cancelled: true)))
+    }
+}

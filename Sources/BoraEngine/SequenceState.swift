@@ -1,0 +1,80 @@
+import BoraTokenizers
+
+/// One sequence's generation apart from running the model: sampling, the end-of-generation check, text
+/// assembly, the token limit, and what the caller steers. Both the one-sequence `Generator` loop and the
+/// batched `BatchGenerator` drive it: logits in, the next token to evaluate out.
+struct SequenceState {
+    let loaded: LoadedModel
+    let prompt: [Int]
+    let maxTokens: Int
+    private var sampler: Sampler
+    private var history: [Int]
+    private(set) var generated: [Int] = []
+    private(set) var text = ""
+    private var assembler = UTF8Assembler()
+    private(set) var finish = FinishReason.length
+    private(set) var cancelled = false
+    /// Monotonic times: start, prompt evaluated, finished.
+    var started = Clock.now(), prefilled = 0.0
+
+    /// Checks the request against the context window (`capacity` positions).
+    init(loaded: LoadedModel, prompt: [Int], maxTokens: Int, sampling: SamplingParameters, capacity: Int) throws(EngineError) {
+        try sampling.validate()
+        guard maxTokens >= 0 else { throw .invalidParameter("max tokens must be 0 or more, got \(maxTokens)") }
+        guard !prompt.isEmpty else { throw .invalidParameter("the prompt is empty: give some text (or a model that adds BOS)") }
+        guard prompt.count + maxTokens <= capacity else {
+            throw .model(.contextFull(needed: prompt.count + maxTokens, capacity: capacity))
+        }
+        self.loaded = loaded
+        self.prompt = prompt
+        self.maxTokens = maxTokens
+        sampler = Sampler(sampling)
+        history = prompt
+    }
+
+    /// Picks the next token from `logits` (after the prompt or the previous token) and hands the text it
+    /// completes to `onPiece`. Returns the token to evaluate next, or nil when the sequence has ended: an
+    /// end-of-generation token, the token limit, or the caller's stop or cancel.
+    mutating func advance(_ logits: UnsafeBufferPointer<Float>,
+                          onPiece: (_ text: String, _ token: Int) -> GenerationControl) throws(EngineError) -> Int? {
+        guard generated.count < maxTokens else { return nil }
+        let token = sampler.sample(logits, history: history)
+        let tokenizer = loaded.tokenizer
+        if let tokenizer, tokenizer.isEndOfGeneration(token) {
+            finish = .stop
+            return nil
+        }
+        generated.append(token)
+        history.append(token)
+        var bytes: [UInt8] = []
+        if let tokenizer {
+            do { bytes = try tokenizer.pieceBytes(token) } catch { throw .tokenizer(path: loaded.path, message: "\(error)") }
+        }
+        let piece = assembler.append(bytes)
+        text += piece
+        switch onPiece(piece, token) {
+        case .proceed: break
+        case .stop: finish = .stop; return nil
+        case .cancel: cancelled = true; return nil
+        }
+        return generated.count < maxTokens ? token : nil
+    }
+
+    /// Hands over the text still held back (a character cut by the limit), then the result.
+    mutating func finish(onPiece: (_ text: String, _ token: Int) -> GenerationControl) -> SteeredGenerationResult {
+        let rest = assembler.flush()
+        if !rest.isEmpty, !cancelled {
+            text += rest
+            _ = onPiece(rest, -1)
+        }
+        let t2 = Clock.now()
+        let promptMs = (prefilled - started) * 1000, genMs = (t2 - prefilled) * 1000
+        let result = GenerationResult(
+            promptTokens: prompt, tokens: generated, text: text, finishReason: finish,
+            timings: GenerationTimings(
+                promptMilliseconds: promptMs, generationMilliseconds: genMs,
+                promptTokensPerSecond: promptMs > 0 ? Double(prompt.count) / promptMs * 1000 : 0,
+                tokensPerSecond: genMs > 0 ? Double(generated.count) / genMs * 1000 : 0))
+        return SteeredGenerationResult(result: result, cancelled: cancelled)
+    }
+}
