@@ -18,14 +18,26 @@ public struct Sampler: Sendable {
         rng = SplitMix64(seed: seed)
     }
 
-    /// Chooses the next token. `history` is the sequence so far (prompt and generated), for the penalty.
-    public mutating func sample(_ logits: UnsafeBufferPointer<Float>, history: [Int]) -> Int {
+    /// Chooses the next token. `history` is the sequence so far (prompt and generated), for the repeat
+    /// penalty; its last `generated` tokens were generated, for the presence and frequency penalties.
+    public mutating func sample(_ logits: UnsafeBufferPointer<Float>, history: [Int], generated: Int = 0) -> Int {
         let p = parameters
         var penalized: [Int: Float] = [:]
+        for (t, bias) in p.logitBias where t >= 0 && t < logits.count {
+            penalized[t] = logits[t] + bias
+        }
         if p.repeatPenalty != 1, p.repeatLastN > 0 {
-            for t in history.suffix(p.repeatLastN) where t >= 0 && t < logits.count && penalized[t] == nil {
-                let l = logits[t]
+            var seen = Set<Int>()
+            for t in history.suffix(p.repeatLastN) where t >= 0 && t < logits.count && seen.insert(t).inserted {
+                let l = penalized[t] ?? logits[t]
                 penalized[t] = l > 0 ? l / p.repeatPenalty : l * p.repeatPenalty
+            }
+        }
+        if p.presencePenalty != 0 || p.frequencyPenalty != 0, generated > 0 {
+            var counts: [Int: Int] = [:]
+            for t in history.suffix(generated) where t >= 0 && t < logits.count { counts[t, default: 0] += 1 }
+            for (t, n) in counts {
+                penalized[t] = (penalized[t] ?? logits[t]) - p.presencePenalty - p.frequencyPenalty * Float(n)
             }
         }
         @inline(__always) func logit(_ i: Int) -> Float { penalized[i] ?? logits[i] }

@@ -13,6 +13,12 @@ public struct SamplingParameters: Codable, Sendable, Equatable {
     public var repeatLastN: Int = 64
     /// nil picks a random seed.
     public var seed: UInt64?
+    /// OpenAI's and Mistral's penalties over the tokens generated so far: a token's logit is lowered by
+    /// `presencePenalty` once it has appeared and by `frequencyPenalty` times its count. 0 disables.
+    public var presencePenalty: Float = 0
+    public var frequencyPenalty: Float = 0
+    /// Added to the logit of each token id (OpenAI's `logit_bias`; -100 bans a token in practice).
+    public var logitBias: [Int: Float] = [:]
 
     public init() {}
 
@@ -30,5 +36,7 @@ public struct SamplingParameters: Codable, Sendable, Equatable {
         guard minP >= 0, minP <= 1 else { throw .invalidParameter("min-p must be in [0, 1], got \(minP)") }
         guard repeatPenalty.isFinite, repeatPenalty > 0 else { throw .invalidParameter("repeat penalty must be positive (1 is off), got \(repeatPenalty)") }
         guard repeatLastN >= 0 else { throw .invalidParameter("repeat-last-n must be 0 or more, got \(repeatLastN)") }
+        guard presencePenalty.isFinite, frequencyPenalty.isFinite else { throw .invalidParameter("penalties must be finite numbers") }
+        guard logitBias.values.allSatisfy(\.isFinite) else { throw .invalidParameter("logit bias values must be finite numbers") }
     }
 }

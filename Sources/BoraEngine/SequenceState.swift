@@ -38,7 +38,7 @@ struct SequenceState {
     mutating func advance(_ logits: UnsafeBufferPointer<Float>,
                           onPiece: (_ text: String, _ token: Int) -> GenerationControl) throws(EngineError) -> Int? {
         guard generated.count < maxTokens else { return nil }
-        let token = sampler.sample(logits, history: history)
+        let token = sampler.sample(logits, history: history, generated: generated.count)
         let tokenizer = loaded.tokenizer
         if let tokenizer, tokenizer.isEndOfGeneration(token) {
             finish = .stop

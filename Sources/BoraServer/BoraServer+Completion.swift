@@ -10,7 +10,7 @@ extension BoraServer {
         let body = try await readBody(request)
         let fields = try JSONFields(body)
         if let model = try fields.string("model"), model != card.id { throw Self.unknownModel(model, served: card.id) }
-        let options = try GenerationOptions(fields)
+        let options = try GenerationOptions(fields, vocabularySize: loaded.config.vocabularySize)
         let tokens = try prompt(fields)
         let maxTokens = try budget(promptTokens: tokens.count, requested: options.maxTokens)
         let format = CompletionFormat(kind: kind, model: card.id)

@@ -14,7 +14,7 @@ struct GenerationOptions: Sendable {
     /// Mistral's default temperature (OpenAI's is 1.0); top-k and min-p are off, as in both APIs.
     static let defaultTemperature = 0.7
 
-    init(_ f: JSONFields) throws(APIError) {
+    init(_ f: JSONFields, vocabularySize: Int) throws(APIError) {
         var p = SamplingParameters()
         p.topK = 0
         p.minP = 0
@@ -36,7 +36,6 @@ struct GenerationOptions: Sendable {
             guard s >= 0 else { throw .invalid(seed != nil ? "random_seed" : "seed", "the seed must be 0 or more, got \(s)") }
             p.seed = UInt64(s)
         }
-        sampling = p
 
         let maxTokens = try f.int("max_tokens"), maxCompletion = try f.int("max_completion_tokens")
         if let maxTokens, let maxCompletion, maxTokens != maxCompletion {
@@ -60,7 +59,7 @@ struct GenerationOptions: Sendable {
         for key in ["presence_penalty", "frequency_penalty"] {
             if let v = try f.double(key) {
                 guard (-2...2).contains(v) else { throw .invalid(key, "\(key) must be between -2 and 2, got \(v)") }
-                if v != 0 { throw .unsupported(key, "\(key) is not supported yet; send 0 or leave it out") }
+                if key == "presence_penalty" { p.presencePenalty = Float(v) } else { p.frequencyPenalty = Float(v) }
             }
         }
         if let min = try f.int("min_tokens"), min > 0 {
@@ -72,9 +71,18 @@ struct GenerationOptions: Sendable {
         if let top = try f.int("top_logprobs"), top > 0 {
             throw .unsupported("top_logprobs", "top_logprobs are not supported yet; leave it out")
         }
-        if let bias = f.value("logit_bias") {
-            guard let pairs = bias.object else { throw .invalid("logit_bias", "logit_bias must be an object of token id to bias") }
-            if !pairs.isEmpty { throw .unsupported("logit_bias", "logit_bias is not supported yet; leave it out") }
+        if let bias = f.value("logit_bias"), bias != .null {
+            guard let pairs = bias.object else { throw .invalid("logit_bias", "logit_bias must be an object of token id to bias, e.g. {\"1234\": -100}") }
+            for (key, value) in pairs {
+                guard let id = Int(key), (0..<vocabularySize).contains(id) else {
+                    throw .invalid("logit_bias", "logit_bias key \"\(key)\" is not a token id of this model (0..<\(vocabularySize))")
+                }
+                let number: Double? = switch value { case let .int(i): Double(i); case let .double(d): d; default: nil }
+                guard let b = number, (-100...100).contains(b) else {
+                    throw .invalid("logit_bias", "logit_bias[\"\(key)\"] must be a number between -100 and 100")
+                }
+                p.logitBias[id] = Float(b)
+            }
         }
         if let format = try f.fields("response_format") {
             switch try format.string("type") {
@@ -85,5 +93,6 @@ struct GenerationOptions: Sendable {
                 throw .invalid("response_format.type", "response_format.type must be \"text\", \"json_object\" or \"json_schema\", got \"\(type)\"")
             }
         }
+        sampling = p
     }
 }

@@ -14,9 +14,6 @@ enum Prompts {
         }
         var isMistral = false
         if case .mistral = format { isMistral = true }
-        if try f.bool("safe_prompt") == true {
-            throw .unsupported("safe_prompt", "safe_prompt is not supported yet; send false or leave it out")
-        }
         let toolChoice = f.value("tool_choice")
         let toolsGiven = !(try f.array("tools") ?? []).isEmpty
         if toolsGiven || toolChoice != nil {
@@ -58,12 +55,30 @@ enum Prompts {
             pairs.insert(("content", content ?? .string("")), at: 1)
             out.append(.object(pairs))
         }
+        if try f.bool("safe_prompt") == true { out = withGuardrail(out) }
         let request = JSONValue.object([("messages", .array(out))])
         do {
             return try bundle.encodeRequest(json: request.wire).tokens
         } catch {
             throw APIError(.badRequest, "the conversation cannot be encoded: \(error)", param: "messages", code: "invalid_messages")
         }
+    }
+
+    /// Mistral's guardrail system prompt, which `safe_prompt: true` puts before the conversation.
+    static let guardrail = "Always assist with care, respect, and truth. Respond with utmost utility yet securely. Avoid harmful, unethical, prejudiced, or negative content. Ensure replies promote fairness and positivity."
+
+    /// The messages with the guardrail prompt first: joined before a leading system message's text
+    /// (a blank line between), or as a system message of its own.
+    static func withGuardrail(_ messages: [JSONValue]) -> [JSONValue] {
+        var messages = messages
+        if var first = messages.first?.object, first.first(where: { $0.0 == "role" })?.1.string == "system",
+           let i = first.firstIndex(where: { $0.0 == "content" }), let text = first[i].1.string {
+            first[i].1 = .string(guardrail + "\n\n" + text)
+            messages[0] = .object(first)
+        } else {
+            messages.insert(.object([("role", .string("system")), ("content", .string(guardrail))]), at: 0)
+        }
+        return messages
     }
 
     /// A message's content: a string, or a list of text parts (`{"type": "text", "text": ...}`), joined for

@@ -4,9 +4,9 @@ import Testing
 @Suite struct SamplerTests {
     let logits: [Float] = [1.0, 3.0, 2.5, -1.0, 0.5, 2.9, -3.0, 0.0]
 
-    func draw(_ p: SamplingParameters, history: [Int] = [], times: Int = 200) -> [Int] {
+    func draw(_ p: SamplingParameters, history: [Int] = [], generated: Int = 0, times: Int = 200) -> [Int] {
         var s = Sampler(p)
-        return (0..<times).map { _ in logits.withUnsafeBufferPointer { s.sample($0, history: history) } }
+        return (0..<times).map { _ in logits.withUnsafeBufferPointer { s.sample($0, history: history, generated: generated) } }
     }
 
     @Test func greedyIsArgmax() {
@@ -46,6 +46,31 @@ import Testing
         #expect(draw(p, history: [1], times: 1) == [5])
         #expect(draw(p, history: [1, 5], times: 1) == [2])
         #expect(draw(p, history: [], times: 1) == [1])
+    }
+
+    /// OpenAI's penalties count only generated tokens: presence once, frequency per occurrence.
+    @Test func presenceAndFrequencyPenalties() {
+        var p = SamplingParameters.greedy
+        p.presencePenalty = 0.3
+        #expect(draw(p, history: [1], generated: 1, times: 1) == [5])   // 3.0 - 0.3 < 2.9
+        #expect(draw(p, history: [1], generated: 0, times: 1) == [1])   // the prompt's tokens are not penalized
+        p.presencePenalty = 0
+        p.frequencyPenalty = 0.3
+        #expect(draw(p, history: [1, 5, 5, 1], generated: 3, times: 1) == [2])  // 1: 3.0-0.3, 5: 2.9-0.6, 2: 2.5
+        p.frequencyPenalty = -1
+        #expect(draw(p, history: [3], generated: 1, times: 1) == [1])
+    }
+
+    @Test func logitBiasBansAndForces() {
+        var p = SamplingParameters.greedy
+        p.logitBias = [1: -100]
+        #expect(draw(p, times: 1) == [5])
+        p.logitBias = [6: 100]
+        #expect(draw(p, times: 1) == [6])
+        p.logitBias = [99: 100, -1: 5]  // ids outside the vocabulary are ignored
+        #expect(draw(p, times: 1) == [1])
+        p.logitBias = [1: .infinity]
+        #expect(throws: EngineError.self) { try p.validate() }
     }
 
     @Test func sameSeedSameDraws() {
