@@ -81,6 +81,37 @@ public final class DecoderSession: @unchecked Sendable {
     /// (indices into `tokens`). The row is valid only during the call.
     public func evaluate(_ tokens: [Int], logitsFor want: LogitsRequest = .last,
                          _ logits: (Int, UnsafeBufferPointer<Float>) throws -> Void = { _, _ in }) throws {
+        let vocab = model.config.vocabularySize
+        try chunks(of: tokens) { start, chunk, isLast in
+            let rows: [Int]
+            switch want {
+            case .none: rows = []
+            case .all: rows = Array(0..<chunk.count)
+            case .last: rows = isLast ? [chunk.count - 1] : []
+            }
+            forwardChunk(chunk, logitRows: rows)
+            for (k, r) in rows.enumerated() {
+                try logits(start + r, UnsafeBufferPointer(start: s.logits + k * vocab, count: vocab))
+            }
+        }
+    }
+
+    /// Evaluates `tokens` like `evaluate` and calls `hidden(i, row)` with token i's final hidden state (after
+    /// the output norm, before the output projection; `embeddingLength` floats), for embeddings.
+    public func evaluateHidden(_ tokens: [Int], _ hidden: (Int, UnsafeBufferPointer<Float>) throws -> Void) throws {
+        let c = model.config, e = c.embeddingLength
+        try chunks(of: tokens) { start, chunk, _ in
+            forwardChunk(chunk, logitRows: [])
+            for t in chunk.indices {
+                Ops.rmsNorm(s.x + t * e, weight: model.weights.outputNorm, eps: c.rmsNormEpsilon, out: s.xn + t * e, e)
+                try hidden(start + t, UnsafeBufferPointer(start: s.xn + t * e, count: e))
+            }
+        }
+    }
+
+    /// Checks `tokens` against the vocabulary and the room left in the cache, then hands them over in
+    /// chunks of at most `maxBatch`: (offset, chunk, is the last chunk).
+    private func chunks(of tokens: [Int], _ body: (Int, [Int], Bool) throws -> Void) throws {
         guard !tokens.isEmpty else { throw ModelError.emptyInput }
         let vocab = model.config.vocabularySize
         for t in tokens where t < 0 || t >= vocab {
@@ -92,17 +123,7 @@ public final class DecoderSession: @unchecked Sendable {
         var start = 0
         while start < tokens.count {
             let end = min(tokens.count, start + maxBatch)
-            let chunk = Array(tokens[start..<end])
-            let rows: [Int]
-            switch want {
-            case .none: rows = []
-            case .all: rows = Array(0..<chunk.count)
-            case .last: rows = end == tokens.count ? [chunk.count - 1] : []
-            }
-            forwardChunk(chunk, logitRows: rows)
-            for (k, r) in rows.enumerated() {
-                try logits(start + r, UnsafeBufferPointer(start: s.logits + k * vocab, count: vocab))
-            }
+            try body(start, Array(tokens[start..<end]), end == tokens.count)
             start = end
         }
     }

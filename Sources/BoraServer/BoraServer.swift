@@ -62,6 +62,7 @@ public final class BoraServer: Sendable {
                 try Prompts.fim(f, loaded: loaded, format: card.fim)
             }
         }
+        router.post("/v1/embeddings") { [self] request, _ in try await embeddings(request) }
         return router
     }
 

@@ -19,9 +19,12 @@ public final class BatchGenerator: @unchecked Sendable {
     public typealias DoneHandler = @Sendable (Result<SteeredGenerationResult, EngineError>) -> Void
 
     private let session: DecoderSession
+    /// The cache `perform` work gets.
+    private let choreCache: KVCache
     private let lock = NSLock()
     // Guarded by `lock`.
     private var pending: [BatchJob] = []
+    private var chores: [@Sendable (DecoderSession) -> Void] = []
     private var idleCaches: [KVCache]
     private var stopping = false
     private var loopRunning = false
@@ -35,6 +38,7 @@ public final class BatchGenerator: @unchecked Sendable {
         capacity = max(1, sequences)
         session = DecoderSession(model: loaded.model, contextLength: self.contextLength, threads: threads,
                                  maxBatch: max(32, capacity))
+        choreCache = session.makeCache()
         idleCaches = (0..<capacity).map { _ in KVCache(kvDim: loaded.config.kvDim, contextLength: max(1, contextLength),
                                                           windows: loaded.config.slidingWindows) }
     }
@@ -56,13 +60,26 @@ public final class BatchGenerator: @unchecked Sendable {
             return
         }
         pending.append(job)
-        if !loopRunning {
-            loopRunning = true
-            let thread = Thread { [self] in loop() }
-            thread.name = "bora.batch"
-            thread.qualityOfService = .userInitiated
-            thread.start()
-        }
+        startLoopIfNeeded()
+    }
+
+    /// Runs `work` on the decoding thread between two steps, with the session bound to a cache of its own
+    /// (empty at the start: `work` may fill and reset it). For whole-input evaluations such as embeddings.
+    public func perform(_ work: @escaping @Sendable (DecoderSession) -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        chores.append(work)
+        startLoopIfNeeded()
+    }
+
+    /// Starts the decoding thread unless it runs. Call with `lock` held.
+    private func startLoopIfNeeded() {
+        guard !loopRunning else { return }
+        loopRunning = true
+        let thread = Thread { [self] in loop() }
+        thread.name = "bora.batch"
+        thread.qualityOfService = .userInitiated
+        thread.start()
     }
 
     /// Generations queued or running, for metrics.
@@ -72,7 +89,8 @@ public final class BatchGenerator: @unchecked Sendable {
         return (pending.count, capacity - idleCaches.count)
     }
 
-    /// Stops the decoding thread after the current step; queued and running generations end cancelled.
+    /// Stops the decoding thread after the current step; queued and running generations end cancelled
+    /// (queued `perform` work still runs).
     public func shutdown() {
         lock.lock()
         stopping = true
@@ -85,24 +103,32 @@ public final class BatchGenerator: @unchecked Sendable {
         var active: [BatchJob] = []
         while true {
             lock.lock()
-            if pending.isEmpty && active.isEmpty && !stopping {
+            if pending.isEmpty && active.isEmpty && chores.isEmpty && !stopping {
                 loopRunning = false
                 lock.unlock()
                 return
             }
             if stopping {
-                let left = pending + active
+                let left = pending + active, work = chores
                 pending.removeAll()
+                chores.removeAll()
                 loopRunning = false
                 lock.unlock()
                 for job in left { job.cancel() }
+                for chore in work { _ = try? session.using(choreCache) { chore(session) } }
                 return
             }
             var joining: [(BatchJob, KVCache)] = []
             while !pending.isEmpty, let cache = idleCaches.popLast() {
                 joining.append((pending.removeFirst(), cache))
             }
+            let work = chores
+            chores.removeAll()
             lock.unlock()
+
+            for chore in work {
+                _ = try? session.using(choreCache) { chore(session) }
+            }
 
             for (job, cache) in joining {
                 job.cache = cache
