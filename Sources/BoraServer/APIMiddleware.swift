@@ -3,10 +3,11 @@ import Hummingbird
 import Logging
 
 /// The one place errors become responses, wrapped around every route: checks the API key (every route but
-/// `/health`), maps any error to the APIs' `{"error": {...}}` shape, and logs each request with its id,
-/// sizes and timing (never its body).
+/// `/health`), maps any error to the APIs' `{"error": {...}}` shape, counts each request for `/metrics`, and
+/// logs it with its id, sizes and timing (never its body).
 struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
     let apiKey: String?
+    let metrics: ServerMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
@@ -17,6 +18,7 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             response = Self.apiError(for: error).response()
         }
+        metrics.request(path: request.uri.path, status: Int(response.status.code))
         let elapsed = ContinuousClock.now - start
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         context.logger.info("request", metadata: [
@@ -57,7 +59,7 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
         case let e as any HTTPResponseError where e.status == .contentTooLarge:
             return APIError(.contentTooLarge, "the request body is too large", code: "request_too_large")
         case let e as any HTTPResponseError where e.status == .notFound:
-            return APIError(.notFound, "no such route: see GET /v1/models, POST /v1/chat/completions, /v1/completions, /v1/fim/completions",
+            return APIError(.notFound, "no such route: see GET /v1/models, /health, /metrics, POST /v1/chat/completions, /v1/completions, /v1/fim/completions, /v1/embeddings",
                             code: "not_found")
         case let e as any HTTPResponseError where e.status == .methodNotAllowed:
             return APIError(.methodNotAllowed, "method not allowed on this route", code: "method_not_allowed")

@@ -21,7 +21,7 @@ extension BoraServer {
             "stream": "\(options.stream)", "queued": "\(queued)",
         ])
         let slot = try await pool.acquire()
-        let events = pool.run(job, on: slot, engine: engine, logger: context.logger)
+        let events = pool.run(job, on: slot, engine: engine, metrics: metrics, logger: context.logger)
         if options.stream { return Self.stream(events, format: format, includeUsage: options.includeUsage) }
 
         var text = ""

@@ -14,6 +14,7 @@ public final class BoraServer: Sendable {
     let pool: SlotPool
     /// Decodes the running requests together, one token each per forward step.
     let engine: BatchGenerator
+    let metrics = ServerMetrics()
     let logger: Logger
     /// Context window of every slot, in tokens.
     public let contextLength: Int
@@ -41,8 +42,15 @@ public final class BoraServer: Sendable {
 
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
-        router.add(middleware: APIMiddleware(apiKey: configuration.apiKey))
+        router.add(middleware: APIMiddleware(apiKey: configuration.apiKey, metrics: metrics))
         router.get("/health") { _, _ in Self.json(.object([("status", .string("ok"))])) }
+        router.get("/metrics") { [self] _, _ in
+            metrics.queueDepth.set(Double(await pool.queued))
+            metrics.activeSlots.set(Double(await pool.active))
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition())))
+        }
         router.get("/v1/models") { [card] _, _ in
             Self.json(.object([("object", .string("list")), ("data", .array([card.json]))]))
         }

@@ -25,9 +25,11 @@ struct GenerationJob: Sendable {
     var requestId: String
 }
 
-/// Stop-sequence state of one generation, touched only on the decoding thread.
-private final class StopState: @unchecked Sendable {
+/// Stop-sequence and timing state of one generation, touched only on the decoding thread.
+private final class StreamState: @unchecked Sendable {
     var matcher: StopMatcher
+    let submitted = Clock.now()
+    var lastToken: Double?
     init(_ stops: [String]) { matcher = StopMatcher(stops) }
 }
 
@@ -35,11 +37,11 @@ extension SlotPool {
     /// Runs `job` in `engine`'s batch while it holds `slot`, and streams its events. Dropping the stream (a
     /// client that disconnected, a cancelled task) cancels the generation before its next token; the slot
     /// returns to the pool when the generation ends either way.
-    nonisolated func run(_ job: GenerationJob, on slot: Slot, engine: BatchGenerator, logger: Logger) -> AsyncThrowingStream<GenerationEvent, any Error> {
+    nonisolated func run(_ job: GenerationJob, on slot: Slot, engine: BatchGenerator, metrics: ServerMetrics, logger: Logger) -> AsyncThrowingStream<GenerationEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self, bufferingPolicy: .unbounded)
         let cancel = CancelFlag()
         continuation.onTermination = { _ in cancel.set() }
-        let stops = StopState(job.stop)
+        let stops = StreamState(job.stop)
         let failed: @Sendable (any Error) -> Void = { error in
             logger.error("generation failed", metadata: ["request_id": "\(job.requestId)", "error": "\(error)"])
             continuation.finish(throwing: APIError(.internalServerError, "generation failed: \(error)", type: "server_error"))
@@ -48,6 +50,13 @@ extension SlotPool {
         do {
             try engine.submit(prompt: job.prompt, maxTokens: job.maxTokens, sampling: job.sampling) { piece, _ in
                 if cancel.isSet { return .cancel }
+                let now = Clock.now()
+                if let last = stops.lastToken {
+                    metrics.timePerOutputToken.record(now - last)
+                } else {
+                    metrics.timeToFirstToken.record(now - stops.submitted)
+                }
+                stops.lastToken = now
                 let out = stops.matcher.feed(piece)
                 if !out.isEmpty { continuation.yield(.text(out)) }
                 return stops.matcher.stopped ? .stop : .proceed
@@ -60,6 +69,8 @@ extension SlotPool {
                 let rest = stops.matcher.flush()
                 if !rest.isEmpty { continuation.yield(.text(rest)) }
                 let r = steered.result
+                metrics.promptTokens.increment(by: Int64(r.promptTokens.count))
+                metrics.generatedTokens.increment(by: Int64(r.tokens.count))
                 logger.info("generation finished", metadata: [
                     "request_id": "\(job.requestId)", "slot": "\(slot.index)", "prompt_tokens": "\(r.promptTokens.count)",
                     "completion_tokens": "\(r.tokens.count)", "finish_reason": "\(steered.cancelled ? "cancelled" : r.finishReason.rawValue)",
