@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""The official OpenAI and Mistral Python SDKs against a live `bora serve` on 127.0.0.1.
+
+Starts the server on a free port with an API key, runs each check with the real clients (chat, streaming,
+completions, FIM, embeddings, models, errors, graceful SIGTERM), prints one line per check and a closing
+'N passed, M failed' line; exits 1 on any failure. Installed by scripts/install-sdk-clients.sh.
+
+    scripts/test_sdk_clients.py [--bora .build/release/bora] [--model models/SmolLM2-135M-Instruct.Q4_1.gguf]
+"""
+import argparse
+import signal
+import socket
+import subprocess
+import sys
+import time
+import traceback
+import urllib.request
+
+KEY = "sdk-test-key"
+checks = []
+
+
+def check(fn):
+    checks.append(fn)
+    return fn
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def expect(cond, message):
+    if not cond:
+        raise AssertionError(message)
+
+
+def expect_status(call, status):
+    try:
+        call()
+    except Exception as e:  # both SDKs carry the HTTP status on their errors
+        code = getattr(e, "status_code", None) or getattr(getattr(e, "response", None), "status_code", None)
+        expect(code == status, f"expected HTTP {status}, got {code}: {e}")
+        return e
+    raise AssertionError(f"expected HTTP {status}, the call succeeded")
+
+
+class Env:
+    def __init__(self, base, model_id):
+        from mistralai.client import Mistral
+        from openai import OpenAI
+        self.base = base
+        self.model = model_id
+        self.openai = OpenAI(base_url=base + "/v1", api_key=KEY, max_retries=0)
+        self.mistral = Mistral(api_key=KEY, server_url=base)
+
+
+@check
+def openai_models(env):
+    models = env.openai.models.list()
+    ids = [m.id for m in models.data]
+    expect(ids == [env.model], f"models: {ids}")
+    expect(env.openai.models.retrieve(env.model).id == env.model, "retrieve")
+
+
+@check
+def openai_chat(env):
+    r = env.openai.chat.completions.create(model=env.model, messages=[{"role": "user", "content": "What is the capital of France?"}],
+                                           temperature=0, max_tokens=12, seed=3)
+    expect(r.choices[0].message.role == "assistant", "role")
+    expect(r.choices[0].message.content, "empty content")
+    expect(r.choices[0].finish_reason in ("stop", "length"), r.choices[0].finish_reason)
+    expect(r.usage.completion_tokens <= 12 and r.usage.prompt_tokens > 0, f"usage {r.usage}")
+
+
+@check
+def openai_chat_stream(env):
+    args = dict(model=env.model, messages=[{"role": "user", "content": "Name three colors."}], temperature=0, max_tokens=16)
+    whole = env.openai.chat.completions.create(**args).choices[0].message.content
+    text, usage, finish = "", None, None
+    for chunk in env.openai.chat.completions.create(stream=True, stream_options={"include_usage": True}, **args):
+        if chunk.usage:
+            usage = chunk.usage
+        for c in chunk.choices:
+            text += c.delta.content or ""
+            finish = c.finish_reason or finish
+    expect(text == whole, f"streamed {text!r} != whole {whole!r}")
+    expect(usage is not None and usage.completion_tokens > 0, "include_usage chunk")
+    expect(finish in ("stop", "length"), f"finish {finish}")
+
+
+@check
+def openai_completion(env):
+    r = env.openai.completions.create(model=env.model, prompt="The capital of France is", max_tokens=4, temperature=0)
+    expect(r.choices[0].text, "empty text")
+    expect(r.usage.completion_tokens == 4, f"usage {r.usage}")
+
+
+@check
+def openai_embeddings(env):
+    # The SDK asks for base64 by default and decodes it.
+    r = env.openai.embeddings.create(model=env.model, input=["hello world", "goodbye"])
+    expect(len(r.data) == 2 and len(r.data[0].embedding) > 0, "two vectors")
+    norm = sum(x * x for x in r.data[0].embedding)
+    expect(abs(norm - 1) < 1e-3, f"unit length, got {norm}")
+    f = env.openai.embeddings.create(model=env.model, input="hello world", encoding_format="float")
+    expect(max(abs(a - b) for a, b in zip(f.data[0].embedding, r.data[0].embedding)) < 1e-5, "float == base64")
+
+
+@check
+def openai_errors(env):
+    from openai import OpenAI
+    bad = OpenAI(base_url=env.base + "/v1", api_key="wrong", max_retries=0)
+    expect_status(lambda: bad.models.list(), 401)
+    expect_status(lambda: env.openai.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}]), 404)
+    e = expect_status(lambda: env.openai.completions.create(model=env.model, prompt="hi", max_tokens=100000), 400)
+    expect("context window" in str(e), f"message names the context window: {e}")
+    expect_status(lambda: env.openai.chat.completions.create(model=env.model, messages=[]), 400)
+
+
+@check
+def mistral_models(env):
+    models = env.mistral.models.list()
+    expect([m.id for m in models.data] == [env.model], "models")
+    card = models.data[0]
+    expect(card.max_context_length > 0, "max_context_length")
+    expect(card.capabilities.completion_chat, "chat capability")
+
+
+@check
+def mistral_chat(env):
+    r = env.mistral.chat.complete(model=env.model, messages=[{"role": "user", "content": "Say hello."}],
+                                  temperature=0, max_tokens=10, random_seed=7, safe_prompt=True)
+    expect(r.choices[0].message.content, "empty content")
+    expect(r.usage.prompt_tokens > 30, f"safe_prompt adds the guardrail: {r.usage.prompt_tokens}")
+
+
+@check
+def mistral_chat_stream(env):
+    args = dict(model=env.model, messages=[{"role": "user", "content": "Count to five."}], temperature=0, max_tokens=16)
+    whole = env.mistral.chat.complete(**args).choices[0].message.content
+    text = ""
+    for event in env.mistral.chat.stream(**args):
+        for c in event.data.choices:
+            text += c.delta.content or ""
+    expect(text == whole, f"streamed {text!r} != whole {whole!r}")
+
+
+@check
+def mistral_fim(env):
+    fim = env.mistral.models.list().data[0].capabilities.completion_fim
+    call = lambda: env.mistral.fim.complete(model=env.model, prompt="def add(a, b):\n    ", suffix="\n    return c\n",
+                                            temperature=0, max_tokens=8)
+    if fim:
+        r = call()
+        expect(r.choices[0].message.content is not None, "FIM content")
+    else:
+        expect_status(call, 400)
+
+
+@check
+def mistral_embeddings(env):
+    r = env.mistral.embeddings.create(model=env.model, inputs=["hello world", "goodbye"])
+    expect(len(r.data) == 2 and len(r.data[0].embedding) > 0, "two vectors")
+
+
+@check
+def mistral_errors(env):
+    from mistralai.client import Mistral
+    bad = Mistral(api_key="wrong", server_url=env.base)
+    expect_status(lambda: bad.models.list(), 401)
+    expect_status(lambda: env.mistral.chat.complete(model=env.model, messages=[{"role": "user", "content": "hi"}], max_tokens=100000), 400)
+    expect_status(lambda: env.mistral.chat.complete(model="mistral-large-latest", messages=[{"role": "user", "content": "hi"}]), 404)
+
+
+def start(bora, model, port, extra=()):
+    proc = subprocess.Popen([bora, "serve", "--model", model, "--port", str(port), "--api-key", KEY, "--parallel", "2",
+                             "--context", "512", *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for _ in range(600):
+        if proc.poll() is not None:
+            sys.exit(f"bora serve exited with {proc.returncode}:\n{proc.stdout.read()}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1).read()
+            return proc
+        except Exception:
+            time.sleep(0.2)
+    proc.kill()
+    sys.exit("bora serve did not start")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bora", default=".build/release/bora")
+    ap.add_argument("--model", default="models/SmolLM2-135M-Instruct.Q4_1.gguf")
+    a = ap.parse_args()
+    port = free_port()
+    proc = start(a.bora, a.model, port)
+    base = f"http://127.0.0.1:{port}"
+    passed = failed = 0
+    try:
+        import json
+        req = urllib.request.Request(base + "/v1/models", headers={"Authorization": f"Bearer {KEY}"})
+        model_id = json.loads(urllib.request.urlopen(req).read())["data"][0]["id"]
+        env = Env(base, model_id)
+        for fn in checks:
+            try:
+                fn(env)
+                passed += 1
+                print(f"ok   {fn.__name__}", flush=True)
+            except Exception:
+                failed += 1
+                print(f"FAIL {fn.__name__}\n{traceback.format_exc()}", flush=True)
+        # Graceful shutdown: SIGTERM ends the server with status 0.
+        proc.send_signal(signal.SIGTERM)
+        try:
+            code = proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            code = None
+        if code == 0:
+            passed += 1
+            print("ok   sigterm_graceful_shutdown")
+        else:
+            failed += 1
+            print(f"FAIL sigterm_graceful_shutdown: exit status {code}")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
