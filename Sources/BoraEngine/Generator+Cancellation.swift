@@ -29,13 +29,14 @@ extension Generator {
                          onPiece: (_ text: String, _ token: Int) -> GenerationControl) throws(EngineError) -> SteeredGenerationResult {
         var state = try SequenceState(loaded: loaded, prompt: prompt, maxTokens: maxTokens, sampling: sampling,
                                       capacity: session.cache.contextLength)
+        func steer(_ text: String, _ token: Int, _: TokenLogprob?) -> GenerationControl { onPiece(text, token) }
         session.reset()
         var logits = try evaluate(prompt)
         state.prefilled = Clock.now()
-        while let token = try logits.withUnsafeBufferPointer({ (row) throws(EngineError) in try state.advance(row, onPiece: onPiece) }) {
+        while let token = try logits.withUnsafeBufferPointer({ (row) throws(EngineError) in try state.advance(row, onPiece: steer) }) {
             logits = try evaluate([token])
         }
-        return state.finish(onPiece: onPiece)
+        return state.finish(onPiece: steer)
     }
 
     /// The logits after `tokens`, evaluated at the session's next positions.

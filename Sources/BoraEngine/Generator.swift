@@ -31,11 +31,13 @@ public struct GenerationResult: Codable, Sendable {
     public var tokens: [Int]
     public var text: String
     public var finishReason: FinishReason
+    /// One per generated token when `SamplingParameters.logprobs` asked for them.
+    public var logprobs: [TokenLogprob]?
     public var timings: GenerationTimings
 
     enum CodingKeys: String, CodingKey {
         case promptTokens = "prompt_tokens", tokens, text
-        case finishReason = "finish_reason", timings
+        case finishReason = "finish_reason", logprobs, timings
     }
 }
 

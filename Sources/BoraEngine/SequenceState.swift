@@ -14,6 +14,8 @@ struct SequenceState {
     private var assembler = UTF8Assembler()
     private(set) var finish = FinishReason.length
     private(set) var cancelled = false
+    /// One per generated token when the sampling parameters ask for them.
+    private(set) var logprobs: [TokenLogprob] = []
     /// Monotonic times: start, prompt evaluated, finished.
     var started = Clock.now(), prefilled = 0.0
 
@@ -36,7 +38,7 @@ struct SequenceState {
     /// completes to `onPiece`. Returns the token to evaluate next, or nil when the sequence has ended: an
     /// end-of-generation token, the token limit, or the caller's stop or cancel.
     mutating func advance(_ logits: UnsafeBufferPointer<Float>,
-                          onPiece: (_ text: String, _ token: Int) -> GenerationControl) throws(EngineError) -> Int? {
+                          onPiece: (_ text: String, _ token: Int, _ logprob: TokenLogprob?) -> GenerationControl) throws(EngineError) -> Int? {
         guard generated.count < maxTokens else { return nil }
         let token = sampler.sample(logits, history: history, generated: generated.count)
         let tokenizer = loaded.tokenizer
@@ -52,7 +54,9 @@ struct SequenceState {
         }
         let piece = assembler.append(bytes)
         text += piece
-        switch onPiece(piece, token) {
+        let logprob = sampler.parameters.logprobs.map { TokenLogprob.compute(logits, chosen: token, top: $0, tokenizer: tokenizer) }
+        if let logprob { logprobs.append(logprob) }
+        switch onPiece(piece, token, logprob) {
         case .proceed: break
         case .stop: finish = .stop; return nil
         case .cancel: cancelled = true; return nil
@@ -61,16 +65,17 @@ struct SequenceState {
     }
 
     /// Hands over the text still held back (a character cut by the limit), then the result.
-    mutating func finish(onPiece: (_ text: String, _ token: Int) -> GenerationControl) -> SteeredGenerationResult {
+    mutating func finish(onPiece: (_ text: String, _ token: Int, _ logprob: TokenLogprob?) -> GenerationControl) -> SteeredGenerationResult {
         let rest = assembler.flush()
         if !rest.isEmpty, !cancelled {
             text += rest
-            _ = onPiece(rest, -1)
+            _ = onPiece(rest, -1, nil)
         }
         let t2 = Clock.now()
         let promptMs = (prefilled - started) * 1000, genMs = (t2 - prefilled) * 1000
         let result = GenerationResult(
             promptTokens: prompt, tokens: generated, text: text, finishReason: finish,
+            logprobs: sampler.parameters.logprobs == nil ? nil : logprobs,
             timings: GenerationTimings(
                 promptMilliseconds: promptMs, generationMilliseconds: genMs,
                 promptTokensPerSecond: promptMs > 0 ? Double(prompt.count) / promptMs * 1000 : 0,

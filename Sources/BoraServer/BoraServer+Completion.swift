@@ -22,19 +22,21 @@ extension BoraServer {
         ])
         let slot = try await pool.acquire()
         let events = pool.run(job, on: slot, engine: engine, metrics: metrics, logger: context.logger)
-        if options.stream { return Self.stream(events, format: format, includeUsage: options.includeUsage) }
+        let wantLogprobs = options.sampling.logprobs != nil
+        if options.stream { return Self.stream(events, format: format, includeUsage: options.includeUsage, logprobs: wantLogprobs) }
 
         var text = ""
+        var logprobs: [TokenLogprob] = []
         var result: GenerationResult?
         for try await event in events {
             switch event {
-            case let .text(t): text += t
+            case let .text(t, lp): text += t; logprobs += lp
             case let .done(r, _): result = r
             }
         }
         guard let result else { throw CancellationError() }
         let usage = CompletionFormat.usage(prompt: result.promptTokens.count, completion: result.tokens.count)
-        return Self.json(format.response(text: text, finish: result.finishReason.rawValue, usage: usage))
+        return Self.json(format.response(text: text, finish: result.finishReason.rawValue, usage: usage, logprobs: wantLogprobs ? logprobs : nil))
     }
 
     /// The body as a JSON value: 413 beyond the configured size, 400 when it is not JSON.
@@ -73,7 +75,8 @@ extension BoraServer {
 
     /// Server-sent events as OpenAI and Mistral send them: `data: {chunk}` lines, the role first (chat), text
     /// deltas, the finish reason (with usage), the usage chunk when asked for, then `data: [DONE]`.
-    static func stream(_ events: AsyncThrowingStream<GenerationEvent, any Error>, format: CompletionFormat, includeUsage: Bool) -> Response {
+    static func stream(_ events: AsyncThrowingStream<GenerationEvent, any Error>, format: CompletionFormat, includeUsage: Bool,
+                       logprobs: Bool) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
@@ -82,8 +85,8 @@ extension BoraServer {
             do {
                 for try await event in events {
                     switch event {
-                    case let .text(t):
-                        try await writer.write(sse(format.chunk(t)))
+                    case let .text(t, lp):
+                        try await writer.write(sse(format.chunk(t, logprobs: logprobs ? lp : nil)))
                     case let .done(r, _):
                         let usage = CompletionFormat.usage(prompt: r.promptTokens.count, completion: r.tokens.count)
                         try await writer.write(sse(format.finalChunk(finish: r.finishReason.rawValue, usage: usage)))

@@ -32,21 +32,23 @@ struct CompletionFormat: Sendable {
         return .object(pairs)
     }
 
-    private func choice(_ body: (String, JSONValue), finish: String?) -> JSONValue {
+    private func choice(_ body: (String, JSONValue), finish: String?, logprobs: JSONValue? = nil) -> JSONValue {
         var pairs: [(String, JSONValue)] = [("index", .int(0)), body]
-        if kind == .text { pairs.append(("logprobs", .null)) }
+        if kind == .text || logprobs != nil { pairs.append(("logprobs", logprobs ?? .null)) }
         pairs.append(("finish_reason", finish.map { .string($0) } ?? .null))
         return .object(pairs)
     }
 
     /// The whole response of a non-streamed request.
-    func response(text: String, finish: String, usage: JSONValue) -> JSONValue {
+    /// `logprobs`: nil when not asked for.
+    func response(text: String, finish: String, usage: JSONValue, logprobs: [TokenLogprob]? = nil) -> JSONValue {
+        let lp = logprobs.map { logprobsJSON($0) }
         switch kind {
         case .chat:
             let message = JSONValue.object([("role", .string("assistant")), ("content", .string(text)), ("tool_calls", .null)])
-            return envelope("chat.completion", choices: [choice(("message", message), finish: finish)], usage: usage)
+            return envelope("chat.completion", choices: [choice(("message", message), finish: finish, logprobs: lp)], usage: usage)
         case .text:
-            return envelope("text_completion", choices: [choice(("text", .string(text)), finish: finish)], usage: usage)
+            return envelope("text_completion", choices: [choice(("text", .string(text)), finish: finish, logprobs: lp)], usage: usage)
         }
     }
 
@@ -57,12 +59,14 @@ struct CompletionFormat: Sendable {
         return envelope("chat.completion.chunk", choices: [choice(("delta", delta), finish: nil)], usage: nil)
     }
 
-    func chunk(_ text: String) -> JSONValue {
+    /// `logprobs`: nil when not asked for.
+    func chunk(_ text: String, logprobs: [TokenLogprob]? = nil) -> JSONValue {
+        let lp = logprobs.map { logprobsJSON($0) }
         switch kind {
         case .chat:
-            return envelope("chat.completion.chunk", choices: [choice(("delta", .object([("content", .string(text))])), finish: nil)], usage: nil)
+            return envelope("chat.completion.chunk", choices: [choice(("delta", .object([("content", .string(text))])), finish: nil, logprobs: lp)], usage: nil)
         case .text:
-            return envelope("text_completion", choices: [choice(("text", .string(text)), finish: nil)], usage: nil)
+            return envelope("text_completion", choices: [choice(("text", .string(text)), finish: nil, logprobs: lp)], usage: nil)
         }
     }
 

@@ -13,7 +13,8 @@ final class CancelFlag: @unchecked Sendable {
 
 /// What a slot's generation sends back: text as it forms (stop sequences already removed), then the result.
 enum GenerationEvent: Sendable {
-    case text(String)
+    /// Text, with the log-probabilities of the tokens since the previous event (when asked for).
+    case text(String, [TokenLogprob])
     case done(GenerationResult, cancelled: Bool)
 }
 
@@ -30,6 +31,8 @@ private final class StreamState: @unchecked Sendable {
     var matcher: StopMatcher
     let submitted = Clock.now()
     var lastToken: Double?
+    /// Log-probabilities not yet sent (their text is held back by the stop matcher).
+    var logprobs: [TokenLogprob] = []
     init(_ stops: [String]) { matcher = StopMatcher(stops) }
 }
 
@@ -48,7 +51,7 @@ extension SlotPool {
             Task { await self.release(slot) }
         }
         do {
-            try engine.submit(prompt: job.prompt, maxTokens: job.maxTokens, sampling: job.sampling) { piece, _ in
+            try engine.submit(prompt: job.prompt, maxTokens: job.maxTokens, sampling: job.sampling) { piece, _, logprob in
                 if cancel.isSet { return .cancel }
                 let now = Clock.now()
                 if let last = stops.lastToken {
@@ -57,8 +60,12 @@ extension SlotPool {
                     metrics.timeToFirstToken.record(now - stops.submitted)
                 }
                 stops.lastToken = now
+                if let logprob, !stops.matcher.stopped { stops.logprobs.append(logprob) }
                 let out = stops.matcher.feed(piece)
-                if !out.isEmpty { continuation.yield(.text(out)) }
+                if !out.isEmpty {
+                    continuation.yield(.text(out, stops.logprobs))
+                    stops.logprobs.removeAll()
+                }
                 return stops.matcher.stopped ? .stop : .proceed
             } onDone: { outcome in
                 let steered: SteeredGenerationResult
@@ -67,7 +74,7 @@ extension SlotPool {
                 case let .failure(error): return failed(error)
                 }
                 let rest = stops.matcher.flush()
-                if !rest.isEmpty { continuation.yield(.text(rest)) }
+                if !rest.isEmpty || !stops.logprobs.isEmpty { continuation.yield(.text(rest, stops.logprobs)) }
                 let r = steered.result
                 metrics.promptTokens.increment(by: Int64(r.promptTokens.count))
                 metrics.generatedTokens.increment(by: Int64(r.tokens.count))

@@ -65,11 +65,18 @@ struct GenerationOptions: Sendable {
         if let min = try f.int("min_tokens"), min > 0 {
             throw .unsupported("min_tokens", "min_tokens is not supported yet; send 0 or leave it out")
         }
-        if try f.bool("logprobs") == true {
-            throw .unsupported("logprobs", "logprobs are not supported yet; send false or leave it out")
+        // Chat: logprobs true/false with top_logprobs 0...20; legacy completions: logprobs 0...5 (the count).
+        switch f.value("logprobs") {
+        case nil, .bool(false)?: break
+        case .bool(true)?: p.logprobs = 0
+        case let .int(n)? where (0...5).contains(n): p.logprobs = n
+        case let other?:
+            throw .invalid("logprobs", "logprobs must be true or false (chat) or an integer 0 to 5 (completions), got \(JSONFields.kind(other))")
         }
-        if let top = try f.int("top_logprobs"), top > 0 {
-            throw .unsupported("top_logprobs", "top_logprobs are not supported yet; leave it out")
+        if let top = try f.int("top_logprobs") {
+            guard (0...20).contains(top) else { throw .invalid("top_logprobs", "top_logprobs must be between 0 and 20, got \(top)") }
+            guard p.logprobs != nil || top == 0 else { throw .invalid("top_logprobs", "top_logprobs needs logprobs: true") }
+            if p.logprobs != nil { p.logprobs = top }
         }
         if let bias = f.value("logit_bias"), bias != .null {
             guard let pairs = bias.object else { throw .invalid("logit_bias", "logit_bias must be an object of token id to bias, e.g. {\"1234\": -100}") }

@@ -44,7 +44,7 @@ private final class Outcome: @unchecked Sendable {
         let outcomes = Self.prompts.map { _ in Outcome() }
         for (i, prompt) in Self.prompts.enumerated() {
             let o = outcomes[i]
-            try engine.submit(prompt: try loaded.tokenize(prompt), maxTokens: 6, sampling: greedy()) { text, _ in
+            try engine.submit(prompt: try loaded.tokenize(prompt), maxTokens: 6, sampling: greedy()) { text, _, _ in
                 o.piece(text)
                 return .proceed
             } onDone: { o.finish($0) }
@@ -66,11 +66,11 @@ private final class Outcome: @unchecked Sendable {
         let loaded = try LoadedModel(path: try TestPaths.smolLM2())
         let engine = BatchGenerator(loaded: loaded, contextLength: 64, sequences: 1, threads: 1)
         let first = Outcome(), second = Outcome()
-        try engine.submit(prompt: try loaded.tokenize("Once upon a time"), maxTokens: 50, sampling: greedy()) { text, _ in
+        try engine.submit(prompt: try loaded.tokenize("Once upon a time"), maxTokens: 50, sampling: greedy()) { text, _, _ in
             first.piece(text)
             return first.pieceCount >= 2 ? .cancel : .proceed
         } onDone: { first.finish($0) }
-        try engine.submit(prompt: try loaded.tokenize("Hello"), maxTokens: 2, sampling: greedy()) { text, _ in
+        try engine.submit(prompt: try loaded.tokenize("Hello"), maxTokens: 2, sampling: greedy()) { text, _, _ in
             second.piece(text)
             return .proceed
         } onDone: { second.finish($0) }
@@ -85,15 +85,15 @@ private final class Outcome: @unchecked Sendable {
         let engine = BatchGenerator(loaded: loaded, contextLength: 16, sequences: 1, threads: 1)
         let prompt = try loaded.tokenize("Hello there")
         #expect(throws: EngineError.self) {
-            try engine.submit(prompt: prompt, maxTokens: 100, sampling: greedy()) { _, _ in .proceed } onDone: { _ in }
+            try engine.submit(prompt: prompt, maxTokens: 100, sampling: greedy()) { _, _, _ in .proceed } onDone: { _ in }
         }
         #expect(throws: EngineError.self) {
-            try engine.submit(prompt: [], maxTokens: 1, sampling: greedy()) { _, _ in .proceed } onDone: { _ in }
+            try engine.submit(prompt: [], maxTokens: 1, sampling: greedy()) { _, _, _ in .proceed } onDone: { _ in }
         }
         var bad = greedy()
         bad.temperature = -1
         #expect(throws: EngineError.self) {
-            try engine.submit(prompt: prompt, maxTokens: 1, sampling: bad) { _, _ in .proceed } onDone: { _ in }
+            try engine.submit(prompt: prompt, maxTokens: 1, sampling: bad) { _, _, _ in .proceed } onDone: { _ in }
         }
     }
 }

@@ -51,3 +51,51 @@ import Testing
         }
     }
 }
+
+/// OpenAI's log-probabilities: chat's `logprobs.content` and the legacy completions' parallel arrays,
+/// streamed and whole alike.
+@Suite struct LogprobTests {
+    func number(_ v: JSONValue?) -> Double? {
+        switch v { case let .double(d)?: d; case let .int(i)?: Double(i); default: nil }
+    }
+
+    @Test func chatLogprobs() async throws {
+        let server = try ServerFixture.server()
+        try await Application(router: server.makeRouter()).test(.router) { client in
+            let r = try await client.post("/v1/chat/completions", #"{"messages": [{"role": "user", "content": "What is 2+2?"}], "temperature": 0, "max_tokens": 4, "logprobs": true, "top_logprobs": 3}"#)
+            #expect(r.status == .ok, "\(r.text)")
+            let choice = try #require(try r.json()["choices"]?.array?.first)
+            let content = try #require(choice["logprobs"]?["content"]?.array)
+            #expect(content.count == 4)
+            var joined = ""
+            for item in content {
+                let lp = try #require(number(item["logprob"]))
+                #expect(lp <= 0)
+                joined += item["token"]?.string ?? ""
+                let top = try #require(item["top_logprobs"]?.array)
+                #expect(top.count == 3)
+                // Greedy: the chosen token is the most likely one.
+                #expect(abs((number(top.first?["logprob"]) ?? 1) - lp) < 1e-5)
+                #expect(item["bytes"]?.array != nil)
+            }
+            #expect(joined == choice["message"]?["content"]?.string)
+        }
+    }
+
+    @Test func completionLogprobsStreamed() async throws {
+        let server = try ServerFixture.server()
+        try await Application(router: server.makeRouter()).test(.router) { client in
+            let r = try await client.post("/v1/completions", #"{"prompt": "The capital of France is", "temperature": 0, "max_tokens": 3, "logprobs": 2, "stream": true}"#)
+            #expect(r.status == .ok)
+            var tokens: [String] = []
+            for line in r.text.split(separator: "\n") where line.hasPrefix("data: {") {
+                let chunk = try JSONValue(parsing: String(line.dropFirst(6)))
+                guard let lp = chunk["choices"]?.array?.first?["logprobs"], lp != .null else { continue }
+                tokens += (lp["tokens"]?.array ?? []).compactMap(\.string)
+                #expect(lp["token_logprobs"]?.array?.count == lp["tokens"]?.array?.count)
+                #expect((lp["top_logprobs"]?.array ?? []).allSatisfy { $0.object?.count ?? 0 <= 2 })
+            }
+            #expect(tokens.count == 3)
+        }
+    }
+}

@@ -15,7 +15,7 @@ public final class BatchGenerator: @unchecked Sendable {
     /// Context window of each sequence, in tokens.
     public let contextLength: Int
 
-    public typealias PieceHandler = @Sendable (_ text: String, _ token: Int) -> GenerationControl
+    public typealias PieceHandler = @Sendable (_ text: String, _ token: Int, _ logprob: TokenLogprob?) -> GenerationControl
     public typealias DoneHandler = @Sendable (Result<SteeredGenerationResult, EngineError>) -> Void
 
     private let session: DecoderSession
@@ -213,6 +213,6 @@ final class BatchJob {
 
     /// Ends the job as cancelled (shutdown).
     func cancel() {
-        onDone(.success(SteeredGenerationResult(result: state.finish(onPiece: { _, _ in .cancel }).result, cancelled: true)))
+        onDone(.success(SteeredGenerationResult(result: state.finish(onPiece: { _, _, _ in .cancel }).result, cancelled: true)))
     }
 }
