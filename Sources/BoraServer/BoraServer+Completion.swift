@@ -20,8 +20,12 @@ extension BoraServer {
             "request_id": "\(format.id)", "prompt_tokens": "\(tokens.count)", "max_tokens": "\(maxTokens)",
             "stream": "\(options.stream)", "queued": "\(queued)",
         ])
+        if configuration.logPrompts {
+            let text = (try? loaded.tokenizer?.decode(tokens)) ?? tokens.map(String.init).joined(separator: " ")
+            context.logger.info("prompt", metadata: ["request_id": "\(format.id)", "prompt": "\(text)"])
+        }
         let slot = try await pool.acquire()
-        let events = pool.run(job, on: slot, engine: engine, metrics: metrics, logger: context.logger)
+        let events = pool.run(job, on: slot, engine: engine, metrics: metrics, logger: context.logger, logText: configuration.logPrompts)
         let wantLogprobs = options.sampling.logprobs != nil
         if options.stream { return Self.stream(events, format: format, includeUsage: options.includeUsage, logprobs: wantLogprobs) }
 

@@ -40,7 +40,8 @@ extension SlotPool {
     /// Runs `job` in `engine`'s batch while it holds `slot`, and streams its events. Dropping the stream (a
     /// client that disconnected, a cancelled task) cancels the generation before its next token; the slot
     /// returns to the pool when the generation ends either way.
-    nonisolated func run(_ job: GenerationJob, on slot: Slot, engine: BatchGenerator, metrics: ServerMetrics, logger: Logger) -> AsyncThrowingStream<GenerationEvent, any Error> {
+    nonisolated func run(_ job: GenerationJob, on slot: Slot, engine: BatchGenerator, metrics: ServerMetrics, logger: Logger,
+                         logText: Bool = false) -> AsyncThrowingStream<GenerationEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self, bufferingPolicy: .unbounded)
         let cancel = CancelFlag()
         continuation.onTermination = { _ in cancel.set() }
@@ -84,6 +85,7 @@ extension SlotPool {
                     "prompt_ms": "\(Int(r.timings.promptMilliseconds))", "generation_ms": "\(Int(r.timings.generationMilliseconds))",
                     "tokens_per_second": "\((r.timings.tokensPerSecond * 10).rounded() / 10)",
                 ])
+                if logText { logger.info("completion text", metadata: ["request_id": "\(job.requestId)", "text": "\(r.text)"]) }
                 continuation.yield(.done(r, cancelled: steered.cancelled))
                 continuation.finish()
                 Task { await self.release(slot) }

@@ -13,6 +13,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var contextLength: Int?
     /// Threads of the forward steps (shared by all slots); nil: one per core.
     public var threads: Int?
+    /// Logs each request's prompt and generated text (off by default: logs carry ids, sizes and timings only).
+    public var logPrompts = false
     /// Largest request body accepted (413 beyond).
     public var maxBodyBytes: Int = 1 << 20
 

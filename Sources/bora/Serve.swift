@@ -22,6 +22,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-body"), help: "Largest request body in bytes (413 beyond).") var maxBody = 1 << 20
     @Option(name: .customLong("sliding-window"), help: "Attention window in tokens, overriding the model's (0: none).")
     var slidingWindow: Int?
+    @Flag(name: .customLong("log-prompts"), help: "Log prompts and generated text (by default logs carry request ids, sizes and timings only).")
+    var logPrompts = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -40,6 +42,7 @@ struct Serve: AsyncParsableCommand {
         c.contextLength = context
         c.threads = threads
         c.maxBodyBytes = maxBody
+        c.logPrompts = logPrompts
         return c
     }
 
