@@ -1,3 +1,5 @@
+import Foundation
+
 /// How `bora serve` runs: where it listens, who may call it, and how much work it takes at once.
 public struct ServerConfiguration: Sendable, Equatable {
     public var host: String = "127.0.0.1"
@@ -27,6 +29,10 @@ public struct ServerConfiguration: Sendable, Equatable {
         guard queueLimit >= 0 else { throw bad("the queue limit must be 0 or more, got \(queueLimit)") }
         if let contextLength, contextLength < 16 { throw bad("--context must be at least 16 tokens, got \(contextLength)") }
         if let threads, threads < 1 { throw bad("--threads must be at least 1, got \(threads)") }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if let threads, threads > cores {
+            throw bad("--threads \(threads) is more than this machine's \(cores) cores: use at most \(cores) (more threads than cores slow the spinning thread pool down)")
+        }
         guard (0...65535).contains(port) else { throw bad("--port must be between 0 and 65535, got \(port)") }
         guard maxBodyBytes >= 1024 else { throw bad("the body limit must be at least 1024 bytes, got \(maxBodyBytes)") }
         if let apiKey, apiKey.isEmpty { throw bad("the API key is empty: give a non-empty key or none") }

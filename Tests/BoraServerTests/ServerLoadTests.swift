@@ -97,4 +97,18 @@ struct ServerLoadTests {
         #expect(logs.all.contains("request_id"))
         #expect(logs.all.contains("zebra-4417") == logPrompts, "\(logs.all)")
     }
+
+    /// Bad configurations are refused with the option named, before anything loads.
+    @Test(arguments: [("parallel", 0), ("threads", 100_000), ("threads", 0), ("port", 70_000), ("context", 4)])
+    func badConfigurations(option: String, value: Int) throws {
+        var c = ServerConfiguration()
+        switch option {
+        case "parallel": c.parallel = value
+        case "threads": c.threads = value
+        case "port": c.port = value
+        default: c.contextLength = value
+        }
+        let e = try #require(throws: APIError.self) { try c.validate() }
+        #expect(e.message.contains("--\(option)"), "\(e.message)")
+    }
 }
