@@ -11,6 +11,8 @@ public final class LoadedModel: Sendable {
     /// The tokenizer and chat format, nil for a checkpoint without a tokenizer.
     public let tokenizerBundle: TokenizerBundle?
     public var tokenizer: (any Tokenizer)? { tokenizerBundle?.tokenizer }
+    /// Every token id that ends a generation (EOS, end of turn), for `min_tokens`.
+    public let endOfGenerationTokens: [Int]
 
     /// Loads a GGUF file or a checkpoint directory: checks the architecture, binds the weights in place,
     /// builds the tokenizer. `slidingWindow` overrides the model's window (0 removes it).
@@ -33,6 +35,8 @@ public final class LoadedModel: Sendable {
             // A GGUF without tokenizer metadata can still run from token ids.
             tokenizerBundle = gguf.metadata["tokenizer.ggml.model"] == nil ? nil : try TokenizerBundle.fromGGUF(gguf)
         }
+        let t = tokenizerBundle?.tokenizer
+        endOfGenerationTokens = t.map { t in (0..<t.vocabularySize).filter(t.isEndOfGeneration) } ?? []
         if let tokenizer, tokenizer.vocabularySize > model.config.vocabularySize {
             throw .tokenizer(path: path, message: "the vocabulary has \(tokenizer.vocabularySize) tokens but the model only \(model.config.vocabularySize) rows of embeddings. The files do not belong together: use the tokenizer of this model.")
         }
@@ -51,6 +55,8 @@ public final class LoadedModel: Sendable {
     }
 
     public var config: LlamaConfig { model.config }
+
+
 
     /// Tokenizes a raw prompt (special-token text becomes special tokens, as in llama.cpp), with BOS
     /// when `addBos` is nil and the model asks for it.

@@ -20,10 +20,12 @@ public struct Sampler: Sendable {
 
     /// Chooses the next token. `history` is the sequence so far (prompt and generated), for the repeat
     /// penalty; its last `generated` tokens were generated, for the presence and frequency penalties.
-    public mutating func sample(_ logits: UnsafeBufferPointer<Float>, history: [Int], generated: Int = 0) -> Int {
+    /// `banned` tokens are never chosen (unless every token is banned).
+    public mutating func sample(_ logits: UnsafeBufferPointer<Float>, history: [Int], generated: Int = 0, banned: [Int] = []) -> Int {
         let p = parameters
         var penalized: [Int: Float] = [:]
-        for (t, bias) in p.logitBias where t >= 0 && t < logits.count {
+        for t in banned where t >= 0 && t < logits.count { penalized[t] = -.infinity }
+        for (t, bias) in p.logitBias where t >= 0 && t < logits.count && penalized[t] == nil {
             penalized[t] = logits[t] + bias
         }
         if p.repeatPenalty != 1, p.repeatLastN > 0 {

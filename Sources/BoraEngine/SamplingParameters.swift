@@ -17,6 +17,9 @@ public struct SamplingParameters: Codable, Sendable, Equatable {
     /// `presencePenalty` once it has appeared and by `frequencyPenalty` times its count. 0 disables.
     public var presencePenalty: Float = 0
     public var frequencyPenalty: Float = 0
+    /// End-of-generation tokens are not sampled before this many tokens are generated (Mistral's
+    /// `min_tokens`). 0 disables.
+    public var minTokens: Int = 0
     /// nil: no log-probabilities; n: each generated token's log-probability and its n most likely
     /// alternatives (0...20), in `GenerationResult.logprobs` and to the steering callback.
     public var logprobs: Int?
@@ -40,6 +43,7 @@ public struct SamplingParameters: Codable, Sendable, Equatable {
         guard repeatPenalty.isFinite, repeatPenalty > 0 else { throw .invalidParameter("repeat penalty must be positive (1 is off), got \(repeatPenalty)") }
         guard repeatLastN >= 0 else { throw .invalidParameter("repeat-last-n must be 0 or more, got \(repeatLastN)") }
         guard presencePenalty.isFinite, frequencyPenalty.isFinite else { throw .invalidParameter("penalties must be finite numbers") }
+        guard minTokens >= 0 else { throw .invalidParameter("min tokens must be 0 or more, got \(minTokens)") }
         if let logprobs { guard (0...20).contains(logprobs) else { throw .invalidParameter("top logprobs must be between 0 and 20, got \(logprobs)") } }
         guard logitBias.values.allSatisfy(\.isFinite) else { throw .invalidParameter("logit bias values must be finite numbers") }
     }

@@ -40,7 +40,8 @@ struct SequenceState {
     mutating func advance(_ logits: UnsafeBufferPointer<Float>,
                           onPiece: (_ text: String, _ token: Int, _ logprob: TokenLogprob?) -> GenerationControl) throws(EngineError) -> Int? {
         guard generated.count < maxTokens else { return nil }
-        let token = sampler.sample(logits, history: history, generated: generated.count)
+        let early = generated.count < sampler.parameters.minTokens
+        let token = sampler.sample(logits, history: history, generated: generated.count, banned: early ? loaded.endOfGenerationTokens : [])
         let tokenizer = loaded.tokenizer
         if let tokenizer, tokenizer.isEndOfGeneration(token) {
             finish = .stop

@@ -62,8 +62,9 @@ struct GenerationOptions: Sendable {
                 if key == "presence_penalty" { p.presencePenalty = Float(v) } else { p.frequencyPenalty = Float(v) }
             }
         }
-        if let min = try f.int("min_tokens"), min > 0 {
-            throw .unsupported("min_tokens", "min_tokens is not supported yet; send 0 or leave it out")
+        if let min = try f.int("min_tokens") {
+            guard min >= 0 else { throw .invalid("min_tokens", "min_tokens must be 0 or more, got \(min)") }
+            p.minTokens = min
         }
         // Chat: logprobs true/false with top_logprobs 0...20; legacy completions: logprobs 0...5 (the count).
         switch f.value("logprobs") {

@@ -56,7 +56,7 @@ import Testing
         #expect(draw(p, history: [1], generated: 0, times: 1) == [1])   // the prompt's tokens are not penalized
         p.presencePenalty = 0
         p.frequencyPenalty = 0.3
-        #expect(draw(p, history: [1, 5, 5, 1], generated: 3, times: 1) == [2])  // 1: 3.0-0.3, 5: 2.9-0.6, 2: 2.5
+        #expect(draw(p, history: [1, 5, 1, 1], generated: 3, times: 1) == [5])  // 1: 3.0-0.6, 5: 2.9-0.3, 2: 2.5
         p.frequencyPenalty = -1
         #expect(draw(p, history: [3], generated: 1, times: 1) == [1])
     }

@@ -128,6 +128,7 @@ struct RouteTests {
         ("/v1/chat/completions", #"{"messages": [{"role": "user", "content": "hi"}], "logprobs": "yes"}"#, 400, "logprobs"),
         ("/v1/chat/completions", #"{"messages": [{"role": "user", "content": "hi"}], "logprobs": true, "top_logprobs": 21}"#, 400, "top_logprobs"),
         ("/v1/chat/completions", #"{"messages": [{"role": "user", "content": "hi"}], "top_logprobs": 3}"#, 400, "top_logprobs"),
+        ("/v1/chat/completions", #"{"messages": [{"role": "user", "content": "hi"}], "min_tokens": -1}"#, 400, "min_tokens"),
         ("/v1/chat/completions", #"{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": "x"}]}]}"#, 422, "messages[0].content[0].type"),
         ("/v1/completions", #"{"prompt": 7}"#, 400, "prompt"),
         ("/v1/completions", #"{"prompt": ["a", "b"]}"#, 422, "prompt"),

@@ -40,6 +40,24 @@ import Testing
         }
     }
 
+    /// min_tokens keeps end-of-generation tokens out until that many tokens are generated.
+    @Test func minTokensDelaysTheEnd() async throws {
+        let server = try ServerFixture.server()
+        try await Application(router: server.makeRouter()).test(.router) { client in
+            func completion(_ extra: String) async throws -> (Int, String?) {
+                let r = try await client.post("/v1/chat/completions", #"{"messages": [{"role": "user", "content": "Reply with one word: yes or no?"}], "temperature": 0, "max_tokens": 40"# + extra + "}")
+                #expect(r.status == .ok, "\(r.text)")
+                let body = try r.json()
+                let n = body["usage"]?["completion_tokens"].flatMap { if case let .int(n) = $0 { n } else { nil } } ?? -1
+                return (n, body["choices"]?.array?.first?["finish_reason"]?.string)
+            }
+            let (plain, finish) = try await completion("")
+            #expect(finish == "stop" && plain < 12, "\(plain) \(finish ?? "-")")
+            let (forced, _) = try await completion(#", "min_tokens": 12"#)
+            #expect(forced >= 12)
+        }
+    }
+
     /// A strong frequency penalty keeps greedy decoding from repeating itself.
     @Test func frequencyPenaltyChangesRepetition() async throws {
         let server = try ServerFixture.server()
