@@ -32,7 +32,9 @@ extension ModelManifest {
     ]
 
     /// Describes a GGUF file or a checkpoint folder (hashing its bytes).
-    static func describe(path: String, name: String, file: String) throws(EngineError) -> ModelManifest {
+    /// A known `sha256` (a verified download) skips hashing the file again.
+    static func describe(path: String, name: String, file: String, sha256: String? = nil,
+                         hashProgress: ((Int, Int) -> Void)? = nil) throws(EngineError) -> ModelManifest {
         let config: LlamaConfig
         do { config = try LlamaConfig(path: path) } catch { throw .format(error) }
         var isDirectory: ObjCBool = false
@@ -56,7 +58,7 @@ extension ModelManifest {
             let gguf: GGUFFile
             do {
                 gguf = try GGUFFile(path: path)
-                digest = try SHA256.hexDigest(ofFile: path)
+                digest = try sha256 ?? SHA256.hexDigest(ofFile: path, progress: hashProgress)
             } catch { throw .format(error) }
             size = gguf.fileSize
             architecture = gguf.metadata["general.architecture"]?.string ?? architecture
