@@ -58,7 +58,7 @@ extension ModelManifest {
             let gguf: GGUFFile
             do {
                 gguf = try GGUFFile(path: path)
-                digest = try sha256 ?? SHA256.hexDigest(ofFile: path, progress: hashProgress)
+                if let sha256 { digest = sha256 } else { digest = try SHA256.hexDigest(ofFile: path, progress: hashProgress) }
             } catch { throw .format(error) }
             size = gguf.fileSize
             architecture = gguf.metadata["general.architecture"]?.string ?? architecture

@@ -62,7 +62,7 @@ final class TerminalInput {
     private func remember(_ text: String) {
         guard let historyFile, !text.trimmingCharacters(in: .whitespaces).isEmpty else { return }
         guard let handle = FileHandle(forWritingAtPath: historyFile) ?? {
-            FileManager.default.createFile(atPath: historyFile, contents: nil)
+            _ = FileManager.default.createFile(atPath: historyFile, contents: nil)
             return FileHandle(forWritingAtPath: historyFile)
         }() else { return }
         defer { try? handle.close() }

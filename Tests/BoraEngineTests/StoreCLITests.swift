@@ -44,7 +44,7 @@ import Testing
         w.set("general.architecture", .string("gpt2"))
         w.addF32("x.weight", shape: [4], [1, 2, 3, 4])
         let gpt2 = dir.appendingPathComponent("gpt2.gguf").path
-        FileManager.default.createFile(atPath: gpt2, contents: Data(w.serialize()))
+        _ = FileManager.default.createFile(atPath: gpt2, contents: Data(w.serialize()))
         try expectFailure(["generate", "--model", gpt2, "-p", "hi"], mentions: ["'gpt2' model", "Llama, Mistral"])
         // The same file with tensor type 99: the supported types are listed.
         var bytes = w.serialize()
@@ -52,7 +52,7 @@ import Testing
         let at = try #require((0...(bytes.count - name.count)).first { Array(bytes[$0..<($0 + name.count)]) == name })
         bytes[at + name.count + 4 + 8] = 99  // after the name: n_dims (u32), one dim (u64), then the type
         let odd = dir.appendingPathComponent("odd.gguf").path
-        FileManager.default.createFile(atPath: odd, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: odd, contents: Data(bytes))
         try expectFailure(["import", odd], environment: ["BORA_HOME": fresh()], mentions: ["tensor type 99", "supported: F32"])
     }
 

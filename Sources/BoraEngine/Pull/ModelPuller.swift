@@ -94,7 +94,8 @@ public struct ModelPuller: Sendable {
     /// The stored model `name` if it already holds this file; an error if it holds another.
     private func existing(_ name: String, _ target: Target) throws(EngineError) -> ModelManifest? {
         guard let m = try? store.manifest(name) else { return nil }
-        guard m.sha256 == target.sha256, !store.isMissingFile(m) else {
+        guard !store.isMissingFile(m) else { _ = try store.path(of: name); return nil }  // throws: the file is gone
+        guard m.sha256 == target.sha256 else {
             throw .invalidParameter("a different model named '\(name)' is already in the store: pull with --name OTHER, or `bora rm \(name)` first")
         }
         return m
