@@ -38,7 +38,7 @@ extension ModelManifest {
         let config: LlamaConfig
         do { config = try LlamaConfig(path: path) } catch { throw .format(error) }
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         var architecture = config.expertCount > 0 ? "mixtral" : "llama"
         var quantization = "F32"
         var license: String?

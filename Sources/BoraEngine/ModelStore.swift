@@ -151,7 +151,7 @@ public struct ModelStore: Sendable {
     static func linkOrCopy(_ source: String, to dest: String) throws {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
-        fm.fileExists(atPath: source, isDirectory: &isDirectory)
+        _ = fm.fileExists(atPath: source, isDirectory: &isDirectory)
         if isDirectory.boolValue {
             try fm.createDirectory(atPath: dest, withIntermediateDirectories: true)
             for f in try fm.contentsOfDirectory(atPath: source) {

@@ -18,7 +18,7 @@ struct Pull: AsyncParsableCommand {
 
         Examples:
           bora pull hf:bartowski/SmolLM2-135M-Instruct-GGUF:Q4_K_M
-          bora pull hf:TheBloke/Mistral-7B-Instruct-v0.2-GGUF:mistral-7b-instruct-v0.2.Q4_K_M.gguf --name mistral
+          bora pull hf:OWNER/REPO:model.Q8_0.gguf --name mistral
           bora pull https://example.com/models/tiny.gguf --sha256 9f86d081...
         """)
 

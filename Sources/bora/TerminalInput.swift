@@ -9,6 +9,7 @@ import Glibc
 final class TerminalInput {
     private var editor: LineEditor
     private var decoder = KeyDecoder()
+    private var queued: [LineEditor.Key] = []
     private let historyFile: String?
 
     init(historyFile: String?) {
@@ -33,9 +34,14 @@ final class TerminalInput {
         draw(prompt)
         var buffer = [UInt8](repeating: 0, count: 64)
         while true {
-            let n = read(STDIN_FILENO, &buffer, buffer.count)
-            if n <= 0 { emit("\n"); return nil }
-            for key in decoder.feed(Array(buffer[0..<n])) {
+            if queued.isEmpty {
+                let n = read(STDIN_FILENO, &buffer, buffer.count)
+                if n <= 0 { emit("\n"); return nil }
+                queued = decoder.feed(Array(buffer[0..<n]))
+            }
+            // Keys typed (or pasted) past the end of this line wait for the next call.
+            while !queued.isEmpty {
+                let key = queued.removeFirst()
                 switch editor.handle(key) {
                 case .editing: draw(prompt)
                 case let .submit(text):

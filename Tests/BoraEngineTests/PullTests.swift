@@ -191,19 +191,22 @@ final class LockedCount: @unchecked Sendable {
             case "/sibling/tiny.gguf", "/none/tiny.gguf": return PullTestServer.file(b, for: r)
             case "/sibling/tiny.gguf.sha256": return .init(status: 200, body: Array("\(sha)  tiny.gguf\n".utf8))
             case "/etag/tiny.gguf": return PullTestServer.file(b, for: r, headers: ["ETag": "\"\(sha)\""])
+            case "/noranges/tiny.gguf": return .init(status: 200, headers: ["Content-Length": String(b.count), "ETag": sha], body: r.method == "HEAD" ? [] : b)
             default: return .init(status: 404)
             }
         }
         defer { server.stop() }
-        let puller = ModelPuller(store: ModelStore(home: Self.home()), environment: [:])
+        var puller = ModelPuller(store: ModelStore(home: Self.home()), environment: [:])
+        puller.parallelThreshold = 1024  // ranges, even where the server ignores them (/noranges)
         #expect(try await puller.pull(try PullSource(server.base + "/sibling/tiny.gguf"), name: "a").sha256 == sha)
         #expect(try await puller.pull(try PullSource(server.base + "/etag/tiny.gguf"), name: "b").sha256 == sha)
         let none = await #expect(throws: EngineError.self) { try await puller.pull(try PullSource(server.base + "/none/tiny.gguf"), name: "c") }
         #expect(none?.description.contains("--sha256") == true)
         #expect(try await puller.pull(try PullSource(server.base + "/none/tiny.gguf"), name: "c", sha256: sha.uppercased()).sha256 == sha)
+        #expect(try await puller.pull(try PullSource(server.base + "/noranges/tiny.gguf"), name: "d").sha256 == sha)
         let gone = await #expect(throws: EngineError.self) { try await puller.pull(try PullSource(server.base + "/gone/tiny.gguf")) }
         #expect(gone?.description.contains("404") == true)
-        #expect(try puller.store.list().map(\.name) == ["a", "b", "c"])
+        #expect(try puller.store.list().map(\.name) == ["a", "b", "c", "d"])
         try Self.expectNoLeftovers(puller.store)
     }
 

@@ -56,6 +56,16 @@ import Testing
         try expectFailure(["import", odd], environment: ["BORA_HOME": fresh()], mentions: ["tensor type 99", "supported: F32"])
     }
 
+    @Test func helpHasExamplesAndCompletionsWork() throws {
+        for command in ["run", "pull", "import", "list", "show", "rm", "cp", "generate", "serve", "bench", "tokenize",
+                        "detokenize", "perplexity", "score", "inspect"] {
+            let r = try CLI.run(["help", command])
+            #expect(r.status == 0 && r.stdout.contains("Example"), "bora help \(command): \(r.stdout)")
+        }
+        let bash = try CLI.run(["--generate-completion-script", "bash"])
+        #expect(bash.status == 0 && bash.stdout.contains("pull") && bash.stdout.contains("complete"))
+    }
+
     @Test func portInUse() throws {
         let server = try PullTestServer { _ in .init(status: 200) }
         defer { server.stop() }

@@ -53,6 +53,14 @@ struct RangeDownload: Sendable {
                 }
                 try await group.waitForAll()
             }
+        } catch is RangesIgnored {
+            // The server answers ranges with the whole file: start over on one connection.
+            unlink(partial)
+            unlink(statePath)
+            var single = self
+            single.connections = 1
+            single.parallelThreshold = Int.max
+            return try await single.run(progress: progress)
         } catch let e as EngineError {
             writer.save()
             throw e
@@ -85,6 +93,8 @@ struct RangeDownload: Sendable {
                 return
             } catch let e as EngineError {
                 throw e
+            } catch let e as RangesIgnored {
+                throw e
             } catch {
                 attempt += 1
                 writer.save()
@@ -98,7 +108,7 @@ struct RangeDownload: Sendable {
         switch head.status {
         case 206: return
         case 200 where chunk.start == 0 && chunk.end == size: return  // the server ignored Range: start over
-        case 200: throw EngineError.download(url: url.absoluteString, message: "the server ignores byte ranges; pull again with --connections 1")
+        case 200: throw RangesIgnored()
         case 401, 403: throw EngineError.download(url: url.absoluteString, message: "access denied (HTTP \(head.status)): for a gated or private Hugging Face model, accept its terms on the website and set HF_TOKEN")
         case 404: throw EngineError.download(url: url.absoluteString, message: "not found (HTTP 404): check the address")
         case 416: throw EngineError.download(url: url.absoluteString, message: "the server's file is shorter than stated (HTTP 416); the file may have changed: run the pull again")
@@ -144,6 +154,9 @@ struct RangeDownload: Sendable {
 
     private func failure(_ message: String) -> EngineError { .download(url: url.absoluteString, message: message) }
 }
+
+/// A server that answered a range request with the whole file (200).
+struct RangesIgnored: Error {}
 
 /// Failures that a retry of the range may fix.
 enum PullRetry: LocalizedError {
