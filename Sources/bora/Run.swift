@@ -64,7 +64,7 @@ struct Run: ParsableCommand {
         if let stored = try? ModelStore().resolve(Self.defaultModel) { return stored }
         let local = "models/SmolLM2-135M-Instruct.Q4_1.gguf"
         if FileManager.default.fileExists(atPath: local) { return local }
-        throw EngineError.invalidParameter("no model given, and the default model (\(Self.defaultModel)) is not installed: run scripts/setup.sh, or `bora import FILE --name \(Self.defaultModel)`, or name a model (`bora list`)")
+        throw EngineError.invalidParameter("no model given, and the default model (\(Self.defaultModel)) is not installed: run scripts/setup.sh, `bora pull hf:bartowski/SmolLM2-135M-Instruct-GGUF:Q4_K_M --name \(Self.defaultModel)` or `bora import FILE --name \(Self.defaultModel)`, or name a model (`bora list`)")
     }
 
     func repl(_ chat: ChatSession) throws {

@@ -80,6 +80,7 @@ struct RangeDownload: Sendable {
             guard chunk.remaining > 0 else { return }
             var h = headers
             h["Range"] = "bytes=\(chunk.start + chunk.done)-\(chunk.end - 1)"
+            h["Accept-Encoding"] = "identity"  // byte offsets are of the file, never of a compressed body
             do {
                 _ = try await HTTPStream.fetch(url, headers: h, onHead: { head in
                     try check(head, chunk: chunk)
