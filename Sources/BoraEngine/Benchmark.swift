@@ -55,36 +55,14 @@ public struct Benchmark: Sendable {
         }
     }
 
-    /// Bytes a session running `positions` positions with this batch needs: the weights (memory-mapped,
-    /// all read every token), the F32 KV cache and the activation scratch (logits of each batch row included).
-    public func estimatedBytes(positions: Int) -> Int {
-        let c = model.config
-        let kv = KVCache.bytes(kvDim: c.kvDim, windows: c.slidingWindows, positions: positions)
-        let perToken = 4 * (4 * c.embeddingLength + 3 * c.feedForwardLength + c.queryDim + 2 * c.kvDim + c.vocabularySize)
-        let attention = 4 * c.headCount * positions
-        return model.model.weightBytes + kv + batch * perToken + attention
-    }
-
-    /// MemAvailable from /proc/meminfo in bytes (nil where there is none).
-    public static func availableMemory() -> Int? {
-        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
-            let parts = line.split(separator: " ")
-            if parts.count >= 2, let kb = Int(parts[1]) { return kb * 1024 }
-        }
-        return nil
+    /// The memory a run of `positions` positions with this batch needs (MemoryEstimate).
+    public func estimate(positions: Int) -> MemoryEstimate {
+        MemoryEstimate(model: model, positions: positions, batch: batch)
     }
 
     /// Throws when the estimate for `positions` positions exceeds the available memory.
-    public func checkMemory(positions: Int, available: Int? = Benchmark.availableMemory()) throws(EngineError) {
-        guard let available else { return }
-        let need = estimatedBytes(positions: positions)
-        guard need <= available else {
-            throw .invalidParameter(String(
-                format: "'%@' does not fit in memory for %d positions: it needs about %.1f GiB (weights %.1f GiB + KV cache and scratch) but %.1f GiB is available; use a smaller model, fewer tokens, or free memory",
-                model.path, positions, Double(need) / 1_073_741_824, Double(model.model.weightBytes) / 1_073_741_824,
-                Double(available) / 1_073_741_824))
-        }
+    public func checkMemory(positions: Int, available: Int? = MemoryEstimate.availableMemory()) throws(EngineError) {
+        try estimate(positions: positions).check(model: model.path, available: available)
     }
 
     /// Runs one test at `threads` threads: a warm-up, then `repetitions` timed runs.

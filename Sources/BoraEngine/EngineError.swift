@@ -8,6 +8,8 @@ public enum EngineError: Error, CustomStringConvertible {
     case format(FormatError)
     case model(ModelError)
     case tokenizer(path: String, message: String)
+    /// A pull that failed: what was fetched and what to do.
+    case download(url: String, message: String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,7 @@ public enum EngineError: Error, CustomStringConvertible {
         case let .format(e): return e.description
         case let .model(e): return e.description
         case let .tokenizer(path, message): return "'\(path)': tokenizer: \(message)"
+        case let .download(url, message): return "pull \(url): \(message)"
         }
     }
 }

@@ -32,11 +32,13 @@ extension ModelManifest {
     ]
 
     /// Describes a GGUF file or a checkpoint folder (hashing its bytes).
-    static func describe(path: String, name: String, file: String) throws(EngineError) -> ModelManifest {
+    /// A known `sha256` (a verified download) skips hashing the file again.
+    static func describe(path: String, name: String, file: String, sha256: String? = nil,
+                         hashProgress: ((Int, Int) -> Void)? = nil) throws(EngineError) -> ModelManifest {
         let config: LlamaConfig
         do { config = try LlamaConfig(path: path) } catch { throw .format(error) }
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         var architecture = config.expertCount > 0 ? "mixtral" : "llama"
         var quantization = "F32"
         var license: String?
@@ -56,7 +58,7 @@ extension ModelManifest {
             let gguf: GGUFFile
             do {
                 gguf = try GGUFFile(path: path)
-                digest = try SHA256.hexDigest(ofFile: path)
+                if let sha256 { digest = sha256 } else { digest = try SHA256.hexDigest(ofFile: path, progress: hashProgress) }
             } catch { throw .format(error) }
             size = gguf.fileSize
             architecture = gguf.metadata["general.architecture"]?.string ?? architecture

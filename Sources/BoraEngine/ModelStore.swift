@@ -59,12 +59,21 @@ public struct ModelStore: Sendable {
     }
 
     func unknown(_ name: String) -> EngineError {
-        .invalidParameter("unknown model '\(name)': it is neither a file nor a model in the store (\(models.path)). See `bora list`, or add one with `bora import FILE`.")
+        .invalidParameter("unknown model '\(name)': it is neither a file nor a model in the store (\(models.path)). See `bora list`, or add one with `bora pull hf:OWNER/REPO:Q4_K_M` or `bora import FILE`.")
     }
 
     /// The model file of a stored model.
     public func path(of name: String) throws(EngineError) -> String {
-        folder(name).appendingPathComponent(try manifest(name).file).path
+        let m = try manifest(name)
+        guard !isMissingFile(m) else {
+            throw .invalidParameter("the store's model '\(name)' has lost its file (\(folder(name).appendingPathComponent(m.file).path)): remove it with `bora rm \(name)` and pull or import it again")
+        }
+        return folder(name).appendingPathComponent(m.file).path
+    }
+
+    /// True when a manifest's model file is no longer in the store (deleted by hand).
+    public func isMissingFile(_ manifest: ModelManifest) -> Bool {
+        !FileManager.default.fileExists(atPath: folder(manifest.name).appendingPathComponent(manifest.file).path)
     }
 
     /// A path that exists is used as it is; otherwise the name is looked up in the store.
@@ -77,10 +86,13 @@ public struct ModelStore: Sendable {
     }
 
     /// Imports a GGUF file or a checkpoint folder under `name` (default: from the file name). The model
-    /// is checked and hashed first, assembled in a hidden folder, then moved into place.
+    /// is checked and hashed first (unless `sha256` is already known, as after a verified pull), assembled in
+    /// a hidden folder, then moved into place, so a half-imported model is never listed.
     @discardableResult
-    public func importModel(from source: String, name: String? = nil) throws(EngineError) -> ModelManifest {
-        let name = name ?? Self.defaultName(for: source)
+    public func importModel(from source: String, name: String? = nil, fileName: String? = nil, sha256: String? = nil,
+                            origin: String? = nil, hashProgress: ((Int, Int) -> Void)? = nil) throws(EngineError) -> ModelManifest {
+        let fileName = fileName ?? URL(fileURLWithPath: source).lastPathComponent
+        let name = name ?? Self.defaultName(for: fileName)
         try Self.validate(name: name)
         let fm = FileManager.default
         guard fm.fileExists(atPath: source) else {
@@ -89,22 +101,25 @@ public struct ModelStore: Sendable {
         guard !fm.fileExists(atPath: folder(name).path) else {
             throw .invalidParameter("a model named '\(name)' is already in the store: pick another --name, or `bora rm \(name)` first")
         }
-        let fileName = URL(fileURLWithPath: source).lastPathComponent
-        var manifest = try ModelManifest.describe(path: source, name: name, file: fileName)
+        var manifest = try ModelManifest.describe(path: source, name: name, file: fileName, sha256: sha256, hashProgress: hashProgress)
         let staging = models.appendingPathComponent(".import-\(UUID().uuidString)")
         do {
             try fm.createDirectory(at: staging, withIntermediateDirectories: true)
             try Self.linkOrCopy(source, to: staging.appendingPathComponent(fileName).path)
-            manifest.source = URL(fileURLWithPath: source).standardizedFileURL.path
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(manifest).write(to: staging.appendingPathComponent("manifest.json"))
+            manifest.source = origin ?? URL(fileURLWithPath: source).standardizedFileURL.path
+            try Self.write(manifest, to: staging)
             try fm.moveItem(at: staging, to: folder(name))
         } catch {
             try? fm.removeItem(at: staging)
             throw .invalidParameter("could not import '\(source)' into \(models.path): \(error.localizedDescription)")
         }
         return manifest
+    }
+
+    static func write(_ manifest: ModelManifest, to folder: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(manifest).write(to: folder.appendingPathComponent("manifest.json"))
     }
 
     public func remove(_ name: String) throws(EngineError) {
@@ -125,9 +140,7 @@ public struct ModelStore: Sendable {
         do {
             try FileManager.default.createDirectory(at: folder(newName), withIntermediateDirectories: true)
             try Self.linkOrCopy(folder(name).appendingPathComponent(m.file).path, to: folder(newName).appendingPathComponent(m.file).path)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(m).write(to: folder(newName).appendingPathComponent("manifest.json"))
+            try Self.write(m, to: folder(newName))
         } catch {
             try? FileManager.default.removeItem(at: folder(newName))
             throw .invalidParameter("could not copy '\(name)' to '\(newName)': \(error.localizedDescription)")
@@ -138,7 +151,7 @@ public struct ModelStore: Sendable {
     static func linkOrCopy(_ source: String, to dest: String) throws {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
-        fm.fileExists(atPath: source, isDirectory: &isDirectory)
+        _ = fm.fileExists(atPath: source, isDirectory: &isDirectory)
         if isDirectory.boolValue {
             try fm.createDirectory(atPath: dest, withIntermediateDirectories: true)
             for f in try fm.contentsOfDirectory(atPath: source) {

@@ -81,8 +81,8 @@ public struct SHA256: Sendable {
         h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
     }
 
-    /// The SHA-256 of a file, read in 4 MiB pieces.
-    public static func hexDigest(ofFile path: String) throws(FormatError) -> String {
+    /// The SHA-256 of a file, read in 4 MiB pieces; `progress` gets (bytes hashed, file size) after each.
+    public static func hexDigest(ofFile path: String, progress: ((Int, Int) -> Void)? = nil) throws(FormatError) -> String {
         let file = try MappedFile(path: path)
         var sha = SHA256()
         if let base = file.base {
@@ -91,6 +91,7 @@ public struct SHA256: Sendable {
                 let n = min(4 << 20, file.count - offset)
                 sha.update(UnsafeRawBufferPointer(start: base + offset, count: n))
                 offset += n
+                progress?(offset, file.count)
             }
         }
         return sha.finalizeHex()

@@ -4,7 +4,12 @@ import Foundation
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Prompt-processing (pp) and generation (tg) speed, in the shape of llama-bench's table.")
+        abstract: "Prompt-processing (pp) and generation (tg) speed, in the shape of llama-bench's table.",
+        discussion: """
+        Examples:
+          bora bench -m smollm2
+          bora bench -m smollm2 -p 512 -n 128 -t 1,2 -r 5 --json
+        """)
 
     @OptionGroup var modelOptions: ModelOptions
     @Option(name: [.customLong("n-prompt"), .customShort("p")], help: "Prompt lengths, comma-separated (0: no pp test).")
@@ -47,7 +52,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let loaded = try LoadedModel(path: modelOptions.model)
+            let loaded = try LoadedModel(path: try modelOptions.path())
             let bench = Benchmark(model: loaded, batch: batch)
             let tests = try Self.counts(prompt, "--n-prompt", minimum: 0).filter { $0 > 0 }.map { Benchmark.Test.prompt($0) }
                 + Self.counts(gen, "--n-gen", minimum: 0).filter { $0 > 0 }.map { Benchmark.Test.generation($0) }

@@ -4,7 +4,12 @@ import BoraModels
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Continue a raw text prompt (no chat template), streaming the text to stdout.")
+        abstract: "Continue a raw text prompt (no chat template), streaming the text to stdout.",
+        discussion: """
+        Examples:
+          bora generate -m smollm2 -p "Once upon a time" -n 64 --temperature 0
+          bora generate -m model.gguf -p "Why is the sky blue?" --chat --json
+        """)
 
     @OptionGroup var modelOptions: ModelOptions
     @Option(name: [.customLong("prompt"), .customShort("p")], help: "The prompt text. Special-token text such as <|im_start|> becomes the special token.")
@@ -44,6 +49,7 @@ struct Generate: ParsableCommand {
                 prompt = try loaded.tokenize(self.prompt ?? "")
             }
             let capacity = context ?? prompt.count + maxTokens
+            try checkMemory(loaded, positions: capacity)
             let session = DecoderSession(model: loaded.model, contextLength: capacity, threads: threads.count)
             let generator = Generator(loaded: loaded, session: session)
             let result = try generator.generate(prompt: prompt, maxTokens: maxTokens, sampling: sampling.parameters,

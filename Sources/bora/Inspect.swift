@@ -5,7 +5,12 @@ import BoraModels
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show a GGUF file's architecture, hyperparameters, tokenizer, metadata and tensors.")
+        abstract: "Show a GGUF file's architecture, hyperparameters, tokenizer, metadata and tensors.",
+        discussion: """
+        Examples:
+          bora inspect models/SmolLM2-135M-Instruct.Q4_1.gguf
+          bora inspect model.gguf --kv-cache 4096,32768
+        """)
 
     @Argument(help: "A GGUF file (or, with --kv-cache, a checkpoint directory).") var file: String
     @Option(name: .customLong("kv-cache"), help: "Instead, print the KV-cache bytes at these sequence lengths (comma-separated), with the model's window and without.")

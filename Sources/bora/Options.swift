@@ -48,6 +48,12 @@ struct SamplingOptions: ParsableArguments {
     }
 }
 
+/// Refuses, before any KV cache is allocated, a model whose weights, KV caches for `positions` positions
+/// (one per session) and scratch do not fit in the available memory; the error gives the numbers and advice.
+func checkMemory(_ loaded: LoadedModel, positions: Int, sessions: Int = 1) throws {
+    try MemoryEstimate(model: loaded, positions: positions, sessions: sessions).check(model: loaded.path)
+}
+
 /// Runs a command body, turning Bora's errors into a message on stderr and exit status 1.
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do {

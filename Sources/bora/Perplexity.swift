@@ -5,7 +5,11 @@ import Foundation
 
 struct Perplexity: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Perplexity of a text file: non-overlapping windows, each from an empty cache.")
+        abstract: "Perplexity of a text file: non-overlapping windows, each from an empty cache.",
+        discussion: """
+        Example:
+          bora perplexity -m smollm2 --file wiki.test.raw --context 512
+        """)
 
     @OptionGroup var modelOptions: ModelOptions
     @Option(help: "The text file to score.") var file: String

@@ -12,7 +12,19 @@ private let interrupted = Atomic<Bool>(false)
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Chat with a model in the terminal; without a terminal, answer one question from the arguments or stdin.")
+        abstract: "Chat with a model in the terminal; without a terminal, answer one question from the arguments or stdin.",
+        discussion: """
+        In a terminal: type a message and press Enter; the answer streams. Arrow keys edit the line and recall
+        earlier ones (kept in $BORA_HOME/history); a line ending in \\ or a block between lines of \"\"\" spans
+        several lines; /help lists the slash commands (/system, /set temperature 0.3, /reset, /save, /load, /bye).
+        Ctrl-C stops an answer; Ctrl-D or /bye leaves.
+
+        Examples:
+          bora run                                  # the default model (smollm2)
+          bora run smollm2 --system "Answer in French."
+          bora run smollm2 "What is the capital of Peru?"
+          echo "Summarize: ..." | bora run mistral > summary.txt
+        """)
 
     @Argument(help: "A model name from `bora list`, a GGUF file or a checkpoint directory (default: smollm2).")
     var model: String?
@@ -30,6 +42,7 @@ struct Run: ParsableCommand {
             let path = try resolveModel()
             let loaded = try LoadedModel(path: path)
             let ctx = context ?? min(loaded.config.contextLength, 4096)
+            try checkMemory(loaded, positions: ctx)
             let chat = ChatSession(loaded: loaded, contextLength: ctx, threads: threads.count,
                                    sampling: sampling.parameters, maxTokens: maxTokens)
             chat.system = system
@@ -51,19 +64,17 @@ struct Run: ParsableCommand {
         if let stored = try? ModelStore().resolve(Self.defaultModel) { return stored }
         let local = "models/SmolLM2-135M-Instruct.Q4_1.gguf"
         if FileManager.default.fileExists(atPath: local) { return local }
-        throw EngineError.invalidParameter("no model given, and the default model (\(Self.defaultModel)) is not installed: run scripts/setup.sh, or `bora import FILE --name \(Self.defaultModel)`, or name a model (`bora list`)")
+        throw EngineError.invalidParameter("no model given, and the default model (\(Self.defaultModel)) is not installed: run scripts/setup.sh, `bora pull hf:bartowski/SmolLM2-135M-Instruct-GGUF:Q4_K_M --name \(Self.defaultModel)` or `bora import FILE --name \(Self.defaultModel)`, or name a model (`bora list`)")
     }
 
     func repl(_ chat: ChatSession) throws {
+        let store = ModelStore()
+        try? FileManager.default.createDirectory(at: store.root, withIntermediateDirectories: true)
+        let terminal = TerminalInput(historyFile: store.root.appendingPathComponent("history").path)
+        var assembler = PromptAssembler()
         while true {
-            emit(">>> ")
-            guard var line = readLine() else { emit("\n"); return }
-            if line.trimmingCharacters(in: .whitespaces) == "\"\"\"" {
-                // Multi-line input between lines of three quotes.
-                var lines: [String] = []
-                while let more = readLine(), more.trimmingCharacters(in: .whitespaces) != "\"\"\"" { lines.append(more) }
-                line = lines.joined(separator: "\n")
-            }
+            guard let next = terminal.readLine(prompt: assembler.isContinuing ? "... " : ">>> ") else { return }
+            guard let line = assembler.add(next) else { continue }
             let text = line.trimmingCharacters(in: .whitespaces)
             if text.isEmpty { continue }
             if text.hasPrefix("/") {
@@ -95,8 +106,9 @@ struct Run: ParsableCommand {
             /save FILE          save the conversation as JSON
             /load FILE          load a saved conversation
             /bye                leave
-            \"\"\" ... \"\"\"         multi-line input
-            Ctrl-C stops an answer.
+            \"\"\" ... \"\"\"         multi-line input (or end a line with \\ to continue it)
+            Arrow keys edit and recall earlier lines; Ctrl-A/E start/end, Ctrl-U/K/W delete,
+            Ctrl-D on an empty line leaves. Ctrl-C stops an answer (or clears the line).
             """)
         case "/system":
             chat.system = parts.count > 1 ? parts.dropFirst().joined(separator: " ") : nil

@@ -5,7 +5,11 @@ import Foundation
 
 struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Evaluate one token sequence from an empty cache: argmax, NLL and logits per position.")
+        abstract: "Evaluate one token sequence from an empty cache: argmax, NLL and logits per position.",
+        discussion: """
+        Example:
+          bora score -m smollm2 --tokens 1,2,3 --last 1 --json
+        """)
 
     @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Comma-separated token ids.") var tokens: String

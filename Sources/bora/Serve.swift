@@ -7,7 +7,13 @@ import Logging
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve a model over HTTP with OpenAI's and Mistral's APIs (chat, completions, FIM, models).")
+        abstract: "Serve a model over HTTP with OpenAI's and Mistral's APIs (chat, completions, FIM, models).",
+        discussion: """
+        Examples:
+          bora serve -m smollm2
+          bora serve -m mistral --host 0.0.0.0 --port 9000 --parallel 4 --api-key secret
+          curl localhost:8080/v1/chat/completions -d '{"messages":[{"role":"user","content":"Hi"}]}'
+        """)
 
     @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Address to listen on (127.0.0.1: this machine only).") var host = "127.0.0.1"
@@ -54,8 +60,14 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "bora.server")
+        if Self.portInUse(host: host, port: port) {
+            FileHandle.standardError.write(Data(Self.portInUseMessage(host: host, port: port).utf8))
+            throw ExitCode(1)
+        }
         let server = try reportingErrors {
-            let loaded = try LoadedModel(path: modelOptions.model, slidingWindow: slidingWindow)
+            let loaded = try LoadedModel(path: try modelOptions.path(), slidingWindow: slidingWindow)
+            // BoraServer's default context: the model's, at most 8192.
+            try checkMemory(loaded, positions: context ?? min(loaded.config.contextLength, 8192), sessions: parallel)
             return try BoraServer(loaded: loaded, configuration: serverConfiguration, logger: logger)
         }
         logger.info("serving", metadata: [

@@ -5,7 +5,12 @@ import Foundation
 
 struct Tokenize: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print token ids as JSON: of a text, of JSON strings on stdin (--jsonl), or of a chat/FIM request (--chat).")
+        abstract: "Print token ids as JSON: of a text, of JSON strings on stdin (--jsonl), or of a chat/FIM request (--chat).",
+        discussion: """
+        Examples:
+          bora tokenize -m smollm2 --text "Hello world"
+          printf '"a"\\n"b"\\n' | bora tokenize -m smollm2 --jsonl
+        """)
 
     @OptionGroup var modelOptions: ModelOptions
     @Option(help: "The text to tokenize.") var text: String?
@@ -50,7 +55,11 @@ struct Tokenize: ParsableCommand {
 }
 
 struct Detokenize: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the text of token ids.")
+    static let configuration = CommandConfiguration(abstract: "Print the text of token ids.",
+        discussion: """
+        Example:
+          bora detokenize -m smollm2 --ids 19556,905
+        """)
 
     @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Comma-separated token ids.") var ids: String
