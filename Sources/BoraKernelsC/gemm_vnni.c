@@ -81,15 +81,14 @@ TGT INL void tile(const int K, const uint8_t *w, long row_bytes, long nb, const 
             xv[t] = K == BORA_Q8_0 ? _mm256_xor_si256(v, bias) : v;
             if (WOFF(K)) xc[t] = _mm256_sub_epi32(zero, _mm256_dpbusd_epi32(zero, off, v));
         }
-        float dws[4], mws[4];
-        for (int r = 0; r < RM; r += 4) {
-            const int n = RM - r < 4 ? RM - r : 4;
-            _mm_storeu_ps(dws + r, halves4(w + r * row_bytes + b * wb_bytes, row_bytes, n));
-            if (HAS_MIN(K)) _mm_storeu_ps(mws + r, halves4(w + r * row_bytes + b * wb_bytes + 2, row_bytes, n));
-        }
+        // Scale products d_w d_x for the tile, broadcast from memory in the FMAs (a load, not two ALU ops).
+        float dws[4], mws[4], prod[4][4];
+        _mm_storeu_ps(dws, halves4(w + b * wb_bytes, row_bytes, RM));
+        if (HAS_MIN(K)) _mm_storeu_ps(mws, halves4(w + b * wb_bytes + 2, row_bytes, RM));
+        const __m128 dx4 = _mm_loadu_ps(dx);
+        for (int r = 0; r < RM; r++) _mm_storeu_ps(prod[r], _mm_mul_ps(_mm_set1_ps(dws[r]), dx4));
         for (int r = 0; r < RM; r++) {
             const uint8_t *wb = w + r * row_bytes + b * wb_bytes;
-            const float dw = dws[r];
             __m256i wv, wc = zero;
             if (K == BORA_Q8_0) {
                 wv = _mm256_loadu_si256((const __m256i *)(wb + 2));
@@ -109,7 +108,7 @@ TGT INL void tile(const int K, const uint8_t *w, long row_bytes, long nb, const 
                 if (K == BORA_Q8_0) i = _mm256_dpbusd_epi32(wc, xv[t], wv);
                 else if (WOFF(K)) i = _mm256_dpbusd_epi32(xc[t], wv, xv[t]);
                 else i = _mm256_dpbusd_epi32(zero, wv, xv[t]);
-                acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i), _mm256_set1_ps(dw * dx[t]), acc[r][t]);
+                acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i), _mm256_broadcast_ss(&prod[r][t]), acc[r][t]);
                 if (HAS_MIN(K)) macc[r][t] += mw * sx[t];
             }
         }
