@@ -10,7 +10,8 @@
 //   Q4_0: (q - 8) . x = dpbusd(q, x) - 8 sum(x)      the correction, per token and block, seeds the sum.
 //   Q5_0: as Q4_0 with the fifth bits (qh bit j -> element j, expanded by a mask move) and 16.
 //   Q4_1, Q5_1: d_w d_x (q . x) + m_w s_x            (m s summed in a float per row and token).
-//   Q8_0: w . x = dpbusd(x + 128, w) - 128 sum(w)    the correction, per row and block, seeds the sum.
+//   Q8_0: w . x = dpbusd(x + 128, w) - 128 sum(w)    the correction, per row and block, seeds the sum;
+//         one row alone (row_dot) uses dpbusd(|w|, sign(x, w)), exact as activations lie in -127...127.
 // Integer sums are exact (|sum| < 2^31), so results differ from the Swift kernels only in float rounding.
 
 #include "BoraKernelsC.h"
@@ -41,7 +42,7 @@ int bora_cpu_has_vnni(void) {
 }
 
 /// Block layout of weight format K: bytes, offset of the quants, of qh (Q5), the quant offset subtracted
-/// (8 or 16, 0 for formats with a min m at +2), and whether the activations are Q8_1.
+/// (8 or 16; 0 for the formats with a min m at +2, HAS_MIN, whose activations are Q8_1).
 #define WB_BYTES(K)                                                                                          \
     ((K) == BORA_Q8_0 ? 34 : (K) == BORA_Q4_0 ? 18 : (K) == BORA_Q4_1 ? 20 : (K) == BORA_Q5_0 ? 22          \
      : (K) == BORA_Q5_1 ? 24 : (K) == BORA_Q4_K ? 144 : 210)
