@@ -25,7 +25,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
-        .target(name: "BoraKernels", swiftSettings: cpuFlags),
+        .target(name: "BoraKernelsC"),  // VNNI kernels, chosen at run time (no build flags needed)
+        .target(name: "BoraKernels", dependencies: ["BoraKernelsC"], swiftSettings: cpuFlags),
         .target(name: "BoraFormats", dependencies: ["BoraKernels"], swiftSettings: cpuFlags),
         .target(
             name: "BoraTokenizers",

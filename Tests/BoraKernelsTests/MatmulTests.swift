@@ -58,7 +58,7 @@ import Testing
         }
 
         /// Quant.matmul over `rows`, split into `threads` parts by a ThreadPool; y has stride rows.count + 3.
-        func gemm(_ rows: Range<Int>, threads: Int) -> (y: [Float], stride: Int) {
+        func gemm(_ rows: Range<Int>, threads: Int, path: KernelPath = .best) -> (y: [Float], stride: Int) {
             let yStride = rows.count + 3
             var y = [Float](repeating: .nan, count: tokens * yStride)
             let pool = ThreadPool(threads: threads)
@@ -69,7 +69,8 @@ import Testing
                         pool.parallelFor(rows.count, granularity: 2) { part in
                             Quant.matmul(type, weights: w, cols: cols,
                                          rows: rows.lowerBound + part.lowerBound..<rows.lowerBound + part.upperBound,
-                                         x: x, xStride: xStride, tokens: tokens, y: out + part.lowerBound, yStride: yStride)
+                                         x: x, xStride: xStride, tokens: tokens, y: out + part.lowerBound, yStride: yStride,
+                                         path: path)
                         }
                     }
                 }
@@ -103,21 +104,21 @@ import Testing
         }
     }
 
-    @Test(arguments: TestData.weightTypes)
-    func matchesPerTokenReference(_ type: GGMLType) {
+    @Test(arguments: TestData.weightTypes, KernelPath.allCases)
+    func matchesPerTokenReference(_ type: GGMLType, _ path: KernelPath) {
         for (i, cols) in Self.shapes(type).enumerated() {
             for tokens in Self.tokenCounts {
                 let p = Problem(type, cols: cols, tokens: tokens, seed: 1000 * UInt64(type.rawValue) + 10 * UInt64(i) + UInt64(tokens))
                 for rows in Self.rowRanges {
-                    for threads in [1, 2] {
-                        let (y, stride) = p.gemm(rows, threads: threads)
+                    for threads in [1, 2, 3] {
+                        let (y, stride) = p.gemm(rows, threads: threads, path: path)
                         for t in 0..<tokens {
                             let ref = p.reference(rows, token: t)
                             for (k, r) in rows.enumerated() {
                                 let got = y[t * stride + k]
                                 let tol = 2e-5 * (p.magnitude(r, t) + p.offsets[t][r]) + 1e-30
                                 #expect(abs(Double(got) - Double(ref[k])) <= tol,
-                                        "\(type) cols \(cols) tokens \(tokens) rows \(rows) threads \(threads) t \(t) r \(r): \(got) vs \(ref[k]) tol \(tol)")
+                                        "\(type) \(path) cols \(cols) tokens \(tokens) rows \(rows) threads \(threads) t \(t) r \(r): \(got) vs \(ref[k]) tol \(tol)")
                             }
                             for k in rows.count..<stride {
                                 #expect(y[t * stride + k].isNaN, "\(type): wrote outside the rows at t \(t)")

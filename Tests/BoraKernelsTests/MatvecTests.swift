@@ -52,13 +52,13 @@ import Testing
             offsetMagnitude = om
         }
 
-        func run(_ rows: Range<Int>, fast: Bool) -> [Float] {
+        func run(_ rows: Range<Int>, fast: Bool, path: KernelPath = .best) -> [Float] {
             var y = [Float](repeating: .nan, count: rows.count + 1)   // one guard element past the range
             weights.withUnsafeBytes { wp in
                 xq.withUnsafeBytes { xp in
                     y.withUnsafeMutableBufferPointer { yp in
                         if fast {
-                            Quant.matvec(type, weights: wp.baseAddress!, cols: cols, rows: rows, x: xp.baseAddress!, y: yp.baseAddress!)
+                            Quant.matvec(type, weights: wp.baseAddress!, cols: cols, rows: rows, x: xp.baseAddress!, y: yp.baseAddress!, path: path)
                         } else {
                             Quant.matvecReference(type, weights: wp.baseAddress!, cols: cols, rows: rows, x: xp.baseAddress!, y: yp.baseAddress!)
                         }
@@ -80,17 +80,18 @@ import Testing
     }
 
     /// Fast path vs scalar reference. Both compute the same integer block sums; only the order of the float
-    /// accumulation differs. Tolerance: 2e-5 * (sum |w x_q| + sum |m s|) per row.
-    @Test(arguments: TestData.weightTypes)
-    func fastMatchesReference(_ type: GGMLType) {
+    /// accumulation differs. Tolerance: 2e-5 * (sum |w x_q| + sum |m s|) per row. Both kernel paths: the C
+    /// VNNI kernels (where the CPU has VNNI, for the types they cover) and the Swift SIMD ones.
+    @Test(arguments: TestData.weightTypes, KernelPath.allCases)
+    func fastMatchesReference(_ type: GGMLType, _ path: KernelPath) {
         for (i, cols) in Self.shapes(type).enumerated() {
             let p = Problem(type, cols: cols, seed: 100 * UInt64(type.rawValue) + UInt64(i))
             for rows in Self.rowRanges {
-                let fast = p.run(rows, fast: true), reference = p.run(rows, fast: false)
+                let fast = p.run(rows, fast: true, path: path), reference = p.run(rows, fast: false)
                 for (k, r) in rows.enumerated() {
                     let tol = 2e-5 * (p.magnitude(r, p.xd) + p.offsetMagnitude[r]) + 1e-30
                     #expect(abs(Double(fast[k]) - Double(reference[k])) <= tol,
-                            "\(type) cols \(cols) row \(r): fast \(fast[k]) reference \(reference[k]) tol \(tol)")
+                            "\(type) \(path) cols \(cols) row \(r): fast \(fast[k]) reference \(reference[k]) tol \(tol)")
                 }
             }
         }

@@ -81,13 +81,26 @@ public enum Quant {
     ///
     /// `weights` points at row 0; each row holds `cols` elements of `type`
     /// (`type.byteCount(elements: cols)` bytes). `x` holds `cols` activations made by `quantizeActivations`.
-    /// Synchronous, no heap allocation; SIMD path for f32/f16/bf16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q6_K,
-    /// the reference for the other types.
+    /// Synchronous, no heap allocation. C VNNI path for Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q6_K where the
+    /// CPU has it; Swift SIMD path for f32/f16/bf16 and those types; the reference for the other types.
     public static func matvec(
         _ type: GGMLType, weights: UnsafeRawPointer, cols: Int, rows: Range<Int>,
         x: UnsafeRawPointer, y: UnsafeMutablePointer<Float>
     ) {
+        matvec(type, weights: weights, cols: cols, rows: rows, x: x, y: y, path: .best)
+    }
+
+    /// `matvec` on the chosen kernel path (`.best`: the C VNNI kernel for the types it covers, where the CPU
+    /// has it, see Native.swift; `.swift`: the Swift kernels).
+    package static func matvec(
+        _ type: GGMLType, weights: UnsafeRawPointer, cols: Int, rows: Range<Int>,
+        x: UnsafeRawPointer, y: UnsafeMutablePointer<Float>, path: KernelPath
+    ) {
         checkMatvec(type, cols: cols)
+        if let kind = Native.kind(type, path) {
+            Native.gemm(kind, type, weights, cols: cols, rows: rows, x: x, xStride: 0, tokens: 1, y: y, yStride: 0)
+            return
+        }
         switch type {
         case .f32: Fast.matvecF32(weights, cols: cols, rows: rows, x: x, y: y)
         case .f16: Fast.matvecF16(weights, cols: cols, rows: rows, x: x, y: y)

@@ -1,0 +1,31 @@
+// Integer-dot kernels that need an instruction Swift cannot emit: AVX512-VNNI `vpdpbusd`
+// (../shared/reference/swift-simd-kernels.md, section 9). Each function carries its own `target` attribute,
+// so this target builds without flags; callers check `bora_cpu_has_vnni()` at run time and otherwise use the
+// Swift kernels (Sources/BoraKernels/Quant), which are the reference these are tested against.
+#ifndef BORA_KERNELS_C_H
+#define BORA_KERNELS_C_H
+
+#include <stddef.h>
+
+/// 1 if this CPU and OS support AVX2, FMA, F16C, AVX512F/BW/VL and AVX512-VNNI (ymm state enabled), else 0.
+int bora_cpu_has_vnni(void);
+
+/// Weight formats of `bora_gemm_q`: weight block x activation block.
+enum {
+    BORA_Q8_0 = 0,  ///< Q8_0 {fp16 d, int8 qs[32]} x Q8_0
+    BORA_Q4_0 = 1,  ///< Q4_0 {fp16 d, uint8 qs[16]} x Q8_0
+    BORA_Q4_1 = 2,  ///< Q4_1 {fp16 d, fp16 m, uint8 qs[16]} x Q8_1 {fp16 d, fp16 s, int8 qs[32]}
+    BORA_Q5_0 = 3,  ///< Q5_0 {fp16 d, uint32 qh, uint8 qs[16]} x Q8_0
+    BORA_Q5_1 = 4,  ///< Q5_1 {fp16 d, fp16 m, uint32 qh, uint8 qs[16]} x Q8_1
+    BORA_Q4_K = 5,  ///< Q4_K (256-element super-blocks, 144 bytes) x Q8_K {f32 d, int8 qs[256], int16 bsums[16]}
+    BORA_Q6_K = 6,  ///< Q6_K (210 bytes) x Q8_K
+};
+
+/// y[t * y_stride + (r - row_begin)] = dot(weight row r, activation row t) for row_begin <= r < row_end,
+/// t < tokens. Weight row r starts at `w + r * nb * block_bytes`; activation row t (nb Q8_0, Q8_1 or Q8_K
+/// blocks) at `x + t * x_stride`; nb counts blocks of the weight format (32 elements, 256 for the
+/// K-quants). Only call when `bora_cpu_has_vnni()` returned 1.
+void bora_gemm_q(int kind, const void *w, long nb, long row_begin, long row_end,
+                 const void *x, long x_stride, long tokens, float *y, long y_stride);
+
+#endif
