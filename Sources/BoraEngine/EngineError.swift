@@ -8,6 +8,8 @@ public enum EngineError: Error, CustomStringConvertible {
     case format(FormatError)
     case model(ModelError)
     case tokenizer(path: String, message: String)
+    /// A grammar or JSON Schema for constrained decoding that cannot be used (or a dead end while decoding).
+    case grammar(GrammarError)
 
     public var description: String {
         switch self {
@@ -17,6 +19,7 @@ public enum EngineError: Error, CustomStringConvertible {
         case let .format(e): return e.description
         case let .model(e): return e.description
         case let .tokenizer(path, message): return "'\(path)': tokenizer: \(message)"
+        case let .grammar(e): return e.description
         }
     }
 }

@@ -24,8 +24,10 @@ extension Generator {
     /// token or the limit. `onPiece` steers: after every token (with the
     /// text it completed, possibly empty) the caller says whether to go on, stop (a stop sequence) or cancel
     /// (its client left). The check runs between tokens, so a cancelled generation frees its session after
-    /// at most one more forward step.
+    /// at most one more forward step. With a `constraint`, only tokens that keep the output a string of its
+    /// grammar are sampled (a logits mask), and end-of-generation only once the output is complete.
     public func generate(prompt: [Int], maxTokens: Int, sampling: SamplingParameters,
+                         constraint: TokenConstraint? = nil,
                          onPiece: (_ text: String, _ token: Int) -> GenerationControl) throws(EngineError) -> SteeredGenerationResult {
         try sampling.validate()
         guard maxTokens >= 0 else { throw .invalidParameter("max tokens must be 0 or more, got \(maxTokens)") }
@@ -50,13 +52,20 @@ extension Generator {
         let t1 = Clock.now()
 
         loop: while generated.count < maxTokens {
-            let token = logits.withUnsafeBufferPointer { sampler.sample($0, history: history) }
+            let token: Int
+            if let constraint {
+                if constraint.isFinal, constraint.trie.endOfGeneration.isEmpty { finish = .stop; break }
+                do { token = try constraint.choose(&logits, sampler: &sampler, history: history, remaining: maxTokens - generated.count) } catch { throw .grammar(error) }
+            } else {
+                token = logits.withUnsafeBufferPointer { sampler.sample($0, history: history) }
+            }
             if let tokenizer, tokenizer.isEndOfGeneration(token) {
                 finish = .stop
                 break
             }
             generated.append(token)
             history.append(token)
+            do { try constraint?.accept(token) } catch { throw .grammar(error) }
             var bytes: [UInt8] = []
             if let tokenizer {
                 do { bytes = try tokenizer.pieceBytes(token) } catch { throw .tokenizer(path: loaded.path, message: "\(error)") }
@@ -68,7 +77,10 @@ extension Generator {
             case .stop: finish = .stop; break loop
             case .cancel: cancelled = true; break loop
             }
-            if generated.count == maxTokens { break }
+            if generated.count == maxTokens {
+                if constraint?.isFinal == true { finish = .stop }
+                break
+            }
             do { logits = try session.next([token]) } catch let e as ModelError { throw .model(e) } catch { throw .invalidParameter("\(error)") }
         }
         let rest = assembler.flush()

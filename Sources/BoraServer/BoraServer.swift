@@ -15,6 +15,8 @@ public final class BoraServer: Sendable {
     let logger: Logger
     /// Context window of every slot, in tokens.
     public let contextLength: Int
+    /// The vocabulary's token trie for constrained decoding, built on first use.
+    let trie: LazyTokenTrie
 
     /// Creates `configuration.parallel` decoder sessions (one KV cache each) for `loaded`.
     public init(loaded: LoadedModel, configuration: ServerConfiguration, logger: Logger) throws(APIError) {
@@ -36,6 +38,7 @@ public final class BoraServer: Sendable {
                 loaded: loaded, session: DecoderSession(model: loaded.model, contextLength: context, threads: threads)))
         }
         pool = SlotPool(slots: slots, queueLimit: configuration.queueLimit)
+        trie = LazyTokenTrie(loaded)
     }
 
     /// The model id clients pass as `model`.

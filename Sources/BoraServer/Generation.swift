@@ -23,6 +23,8 @@ struct GenerationJob: Sendable {
     var sampling: SamplingParameters
     var stop: [String]
     var requestId: String
+    /// Constrained decoding (response_format, forced tool calls).
+    var constraint: ConstraintSpec?
 }
 
 extension SlotPool {
@@ -36,7 +38,9 @@ extension SlotPool {
         slot.queue.async {
             var matcher = StopMatcher(job.stop)
             do {
-                let steered = try slot.generator.generate(prompt: job.prompt, maxTokens: job.maxTokens, sampling: job.sampling) { piece, _ in
+                let constraint = try job.constraint.map { try TokenConstraint(grammar: $0.grammar, trie: $0.trie) }
+                let steered = try slot.generator.generate(prompt: job.prompt, maxTokens: job.maxTokens, sampling: job.sampling,
+                                                          constraint: constraint) { piece, _ in
                     if cancel.isSet { return .cancel }
                     let out = matcher.feed(piece)
                     if !out.isEmpty { continuation.yield(.text(out)) }
