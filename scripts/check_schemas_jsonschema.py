@@ -48,7 +48,12 @@ def main():
         with open(path) as f:
             schema = json.load(f)
         if args.outputs:
-            with open(os.path.join(args.outputs, name)) as f:
+            out_path = os.path.join(args.outputs, name)
+            if not os.path.exists(out_path):
+                print("FAIL %s: no output in %s" % (name, args.outputs))
+                failures += 1
+                continue
+            with open(out_path) as f:
                 text = f.read()
         else:
             prompt = "Reply with JSON only. %s." % schema.get("title", "data")

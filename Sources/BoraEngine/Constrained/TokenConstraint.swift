@@ -133,11 +133,16 @@ public final class TokenConstraint {
 /// Leading bytes of a UTF-8 character: how many continuation bytes are still due and the bits so far.
 struct UTF8Partial: Sendable, Equatable {
     var pending: UInt8 = 0
+    /// Length in bytes of the character being read.
+    var length: UInt8 = 0
     var value: UInt32 = 0
 
     enum Fed { case invalid, complete(UInt32), pending(UInt32, UInt32) }
 
-    var packed: UInt32 { UInt32(pending) << 24 | value }
+    var packed: UInt32 { UInt32(pending) << 28 | UInt32(length) << 24 | value }
+
+    /// Smallest code point of each encoded length (anything below is an overlong encoding).
+    private static let minimum: [UInt32] = [0, 0, 0x80, 0x800, 0x10000]
 
     mutating func feed(_ b: UInt8) -> Fed {
         if pending == 0 {
@@ -148,18 +153,23 @@ struct UTF8Partial: Sendable, Equatable {
             case 0xF0...0xF4: pending = 3; value = UInt32(b & 0x07)
             default: return .invalid
             }
+            length = pending + 1
         } else {
             guard b & 0xC0 == 0x80 else { return .invalid }
             value = value << 6 | UInt32(b & 0x3F)
             pending -= 1
             if pending == 0 {
                 let c = value
+                let ok = c >= Self.minimum[Int(length)] && c <= CharClass.maxCodePoint && !(0xD800...0xDFFF).contains(c)
                 value = 0
-                return .complete(c)
+                length = 0
+                return ok ? .complete(c) : .invalid
             }
         }
+        // The code points this prefix can still become.
         let shift = UInt32(6 * pending)
-        let lo = value << shift
-        return .pending(lo, min(lo | ((1 << shift) - 1), CharClass.maxCodePoint))
+        let lo = max(value << shift, Self.minimum[Int(length)])
+        let hi = min((value << shift) | ((1 << shift) - 1), CharClass.maxCodePoint)
+        return lo <= hi ? .pending(lo, hi) : .invalid
     }
 }
