@@ -65,7 +65,7 @@ struct StructuredOutputTests {
         try await Application(router: server.makeRouter()).test(.router) { client in
             for choice in [#""required""#, #""any""#] {
                 let r = try await client.post("/v1/chat/completions", #"""
-                    {"messages": [{"role": "user", "content": "What is the weather in Oslo?"}], "temperature": 0, "max_tokens": 60,
+                    {"messages": [{"role": "user", "content": "What is the weather in Oslo?"}], "temperature": 0, "max_tokens": 120,
                      "tools": [\#(Self.weather), \#(Self.time)], "tool_choice": \#(choice), "parallel_tool_calls": false}
                     """#)
                 #expect(r.status == .ok, "\(r.text)")
@@ -75,7 +75,7 @@ struct StructuredOutputTests {
                 #expect(choice0?["message"]?["tool_calls"]?.array?.count == 1)
             }
             let named = try await client.post("/v1/chat/completions", #"""
-                {"messages": [{"role": "user", "content": "Hello"}], "temperature": 0, "max_tokens": 40,
+                {"messages": [{"role": "user", "content": "Hello"}], "temperature": 0, "max_tokens": 120,
                  "tools": [\#(Self.weather), \#(Self.time)], "tool_choice": {"type": "function", "function": {"name": "get_time"}}}
                 """#)
             #expect(named.status == .ok, "\(named.text)")
@@ -87,7 +87,7 @@ struct StructuredOutputTests {
         let server = try ServerFixture.server()
         try await Application(router: server.makeRouter()).test(.router) { client in
             let r = try await client.post("/v1/chat/completions", #"""
-                {"messages": [{"role": "user", "content": "Weather in Rome?"}], "temperature": 0, "max_tokens": 60, "stream": true,
+                {"messages": [{"role": "user", "content": "Weather in Rome?"}], "temperature": 0, "max_tokens": 120, "stream": true,
                  "tools": [\#(Self.weather)], "tool_choice": "required"}
                 """#)
             #expect(r.status == .ok)
