@@ -23,6 +23,9 @@ public final class GrammarMatcher {
     private var setDistance: [Int] = [Grammar.infinite]
     private var setIndex: [[Int32]: Int32] = [[]: 0]
     private var advanceMemo: [UInt64: State] = [:]
+    /// `advance` results for ASCII, per state (-1: not computed yet): an array read on the mask walk's
+    /// hot path instead of a hash lookup.
+    private var asciiNext: [[State]] = [[State](repeating: 0, count: 128)]
     private var work = 0
     public private(set) var initial: State = 0
 
@@ -44,8 +47,12 @@ public final class GrammarMatcher {
     /// The state after one more code point (0 when the grammar does not allow it).
     public func advance(_ s: State, _ c: UInt32) throws(GrammarError) -> State {
         if s == 0 { return 0 }
+        if c < 128 {
+            let hit = asciiNext[Int(s)][Int(c)]
+            if hit >= 0 { return hit }
+        }
         let key = UInt64(UInt32(bitPattern: s)) << 21 | UInt64(c)
-        if let hit = advanceMemo[key] { return hit }
+        if c >= 128, let hit = advanceMemo[key] { return hit }
         var out: [Int32] = []
         work = 0
         for node in sets[Int(s)] where node != Self.accept {
@@ -54,7 +61,7 @@ public final class GrammarMatcher {
             try expand(pos + 1, parent: nodeParent[Int(node)], into: &out)
         }
         let next = try intern(out)
-        advanceMemo[key] = next
+        if c < 128 { asciiNext[Int(s)][Int(c)] = next } else { advanceMemo[key] = next }
         return next
     }
 
@@ -113,6 +120,7 @@ public final class GrammarMatcher {
         guard sets.count < Self.maxNodes else { throw .tooAmbiguous }
         let s = State(sets.count)
         sets.append(key)
+        asciiNext.append([State](repeating: -1, count: 128))
         setDistance.append(key.map { $0 == Self.accept ? 0 : nodeDistance[Int($0)] }.min() ?? Grammar.infinite)
         setIndex[key] = s
         return s
