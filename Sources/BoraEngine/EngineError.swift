@@ -10,6 +10,8 @@ public enum EngineError: Error, CustomStringConvertible {
     case tokenizer(path: String, message: String)
     /// A pull that failed: what was fetched and what to do.
     case download(url: String, message: String)
+    /// A grammar or JSON Schema for constrained decoding that cannot be used (or a dead end while decoding).
+    case grammar(GrammarError)
 
     public var description: String {
         switch self {
@@ -20,6 +22,7 @@ public enum EngineError: Error, CustomStringConvertible {
         case let .model(e): return e.description
         case let .tokenizer(path, message): return "'\(path)': tokenizer: \(message)"
         case let .download(url, message): return "pull \(url): \(message)"
+        case let .grammar(e): return e.description
         }
     }
 }

@@ -7,6 +7,8 @@ struct SequenceState {
     let loaded: LoadedModel
     let prompt: [Int]
     let maxTokens: Int
+    /// Keeps the output a string of a grammar (structured output, forced tool calls), if set.
+    let constraint: TokenConstraint?
     private var sampler: Sampler
     private var history: [Int]
     private(set) var generated: [Int] = []
@@ -20,7 +22,8 @@ struct SequenceState {
     var started = Clock.now(), prefilled = 0.0
 
     /// Checks the request against the context window (`capacity` positions).
-    init(loaded: LoadedModel, prompt: [Int], maxTokens: Int, sampling: SamplingParameters, capacity: Int) throws(EngineError) {
+    init(loaded: LoadedModel, prompt: [Int], maxTokens: Int, sampling: SamplingParameters, capacity: Int,
+         constraint: TokenConstraint? = nil) throws(EngineError) {
         try sampling.validate()
         guard maxTokens >= 0 else { throw .invalidParameter("max tokens must be 0 or more, got \(maxTokens)") }
         guard !prompt.isEmpty else { throw .invalidParameter("the prompt is empty: give some text (or a model that adds BOS)") }
@@ -30,6 +33,7 @@ struct SequenceState {
         self.loaded = loaded
         self.prompt = prompt
         self.maxTokens = maxTokens
+        self.constraint = constraint
         sampler = Sampler(sampling)
         history = prompt
     }
@@ -40,8 +44,18 @@ struct SequenceState {
     mutating func advance(_ logits: UnsafeBufferPointer<Float>,
                           onPiece: (_ text: String, _ token: Int, _ logprob: TokenLogprob?) -> GenerationControl) throws(EngineError) -> Int? {
         guard generated.count < maxTokens else { return nil }
-        let early = generated.count < sampler.parameters.minTokens
-        let token = sampler.sample(logits, history: history, generated: generated.count, banned: early ? loaded.endOfGenerationTokens : [])
+        let banned = generated.count < sampler.parameters.minTokens ? loaded.endOfGenerationTokens : []
+        let token: Int
+        if let constraint {
+            // A complete output in a vocabulary without an end token ends here.
+            if constraint.isFinal, constraint.trie.endOfGeneration.isEmpty { finish = .stop; return nil }
+            do {
+                token = try constraint.choose(logits, sampler: &sampler, history: history, generated: generated.count,
+                                              banned: banned, remaining: maxTokens - generated.count)
+            } catch { throw .grammar(error) }
+        } else {
+            token = sampler.sample(logits, history: history, generated: generated.count, banned: banned)
+        }
         let tokenizer = loaded.tokenizer
         if let tokenizer, tokenizer.isEndOfGeneration(token) {
             finish = .stop
@@ -49,6 +63,7 @@ struct SequenceState {
         }
         generated.append(token)
         history.append(token)
+        do { try constraint?.accept(token) } catch { throw .grammar(error) }
         var bytes: [UInt8] = []
         if let tokenizer {
             do { bytes = try tokenizer.pieceBytes(token) } catch { throw .tokenizer(path: loaded.path, message: "\(error)") }
@@ -62,7 +77,11 @@ struct SequenceState {
         case .stop: finish = .stop; return nil
         case .cancel: cancelled = true; return nil
         }
-        return generated.count < maxTokens ? token : nil
+        guard generated.count < maxTokens else {
+            if constraint?.isFinal == true { finish = .stop }
+            return nil
+        }
+        return token
     }
 
     /// Hands over the text still held back (a character cut by the limit), then the result.

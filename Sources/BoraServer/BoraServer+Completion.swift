@@ -11,10 +11,12 @@ extension BoraServer {
         let fields = try JSONFields(body)
         if let model = try fields.string("model"), model != card.id { throw Self.unknownModel(model, served: card.id) }
         let options = try GenerationOptions(fields, vocabularySize: loaded.config.vocabularySize)
+        let tools = kind == .chat ? try ToolRequest.parse(fields, loaded: loaded) : nil
         let tokens = try prompt(fields)
         let maxTokens = try budget(promptTokens: tokens.count, requested: options.maxTokens)
         let format = CompletionFormat(kind: kind, model: card.id)
-        let job = GenerationJob(prompt: tokens, maxTokens: maxTokens, sampling: options.sampling, stop: options.stop, requestId: format.id)
+        let job = GenerationJob(prompt: tokens, maxTokens: maxTokens, sampling: options.sampling, stop: options.stop, requestId: format.id,
+                                constraint: try constraint(tools?.grammar ?? options.grammar, specials: tools?.format.specials ?? []))
         let queued = await pool.queued
         context.logger.info("completion", metadata: [
             "request_id": "\(format.id)", "prompt_tokens": "\(tokens.count)", "max_tokens": "\(maxTokens)",
@@ -26,6 +28,7 @@ extension BoraServer {
         }
         let slot = try await pool.acquire()
         let events = pool.run(job, on: slot, engine: engine, metrics: metrics, logger: context.logger, logText: configuration.logPrompts)
+        if let tools { return try await respond(events, format: format, tools: tools, options: options) }
         let wantLogprobs = options.sampling.logprobs != nil
         if options.stream { return Self.stream(events, format: format, includeUsage: options.includeUsage, logprobs: wantLogprobs) }
 

@@ -18,6 +18,8 @@ public final class BoraServer: Sendable {
     let logger: Logger
     /// Context window of every slot, in tokens.
     public let contextLength: Int
+    /// The vocabulary's token trie for constrained decoding, built on first use.
+    let trie: LazyTokenTrie
 
     /// Creates the batch decoder for `loaded`: `configuration.parallel` sequences (one KV cache each).
     public init(loaded: LoadedModel, configuration: ServerConfiguration, logger: Logger) throws(APIError) {
@@ -35,6 +37,7 @@ public final class BoraServer: Sendable {
         let threads = configuration.threads ?? ProcessInfo.processInfo.activeProcessorCount
         engine = BatchGenerator(loaded: loaded, contextLength: context, sequences: configuration.parallel, threads: threads)
         pool = SlotPool(slots: configuration.parallel, queueLimit: configuration.queueLimit)
+        trie = LazyTokenTrie(loaded)
     }
 
     /// The model id clients pass as `model`.

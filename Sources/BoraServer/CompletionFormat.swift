@@ -23,7 +23,7 @@ struct CompletionFormat: Sendable {
         .object([("prompt_tokens", .int(prompt)), ("completion_tokens", .int(completion)), ("total_tokens", .int(prompt + completion))])
     }
 
-    private func envelope(_ object: String, choices: [JSONValue], usage: JSONValue?) -> JSONValue {
+    func envelope(_ object: String, choices: [JSONValue], usage: JSONValue?) -> JSONValue {
         var pairs: [(String, JSONValue)] = [
             ("id", .string(id)), ("object", .string(object)), ("created", .int(created)), ("model", .string(model)),
             ("choices", .array(choices)),
@@ -32,7 +32,7 @@ struct CompletionFormat: Sendable {
         return .object(pairs)
     }
 
-    private func choice(_ body: (String, JSONValue), finish: String?, logprobs: JSONValue? = nil) -> JSONValue {
+    func choice(_ body: (String, JSONValue), finish: String?, logprobs: JSONValue? = nil) -> JSONValue {
         var pairs: [(String, JSONValue)] = [("index", .int(0)), body]
         if kind == .text || logprobs != nil { pairs.append(("logprobs", logprobs ?? .null)) }
         pairs.append(("finish_reason", finish.map { .string($0) } ?? .null))

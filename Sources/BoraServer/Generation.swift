@@ -24,6 +24,8 @@ struct GenerationJob: Sendable {
     var sampling: SamplingParameters
     var stop: [String]
     var requestId: String
+    /// Constrained decoding (response_format, forced tool calls).
+    var constraint: ConstraintSpec?
 }
 
 /// Stop-sequence and timing state of one generation, touched only on the decoding thread.
@@ -52,7 +54,8 @@ extension SlotPool {
             Task { await self.release(slot) }
         }
         do {
-            try engine.submit(prompt: job.prompt, maxTokens: job.maxTokens, sampling: job.sampling) { piece, _, logprob in
+            let constraint = try job.constraint.map { (spec) throws(GrammarError) in try TokenConstraint(grammar: spec.grammar, trie: spec.trie) }
+            try engine.submit(prompt: job.prompt, maxTokens: job.maxTokens, sampling: job.sampling, constraint: constraint) { piece, _, logprob in
                 if cancel.isSet { return .cancel }
                 let now = Clock.now()
                 if let last = stops.lastToken {

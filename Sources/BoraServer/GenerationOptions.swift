@@ -10,6 +10,8 @@ struct GenerationOptions: Sendable {
     var stop: [String]
     var stream: Bool
     var includeUsage: Bool
+    /// `response_format` json_object / json_schema, compiled (nil: free text).
+    var grammar: Grammar?
 
     /// Mistral's default temperature (OpenAI's is 1.0); top-k and min-p are off, as in both APIs.
     static let defaultTemperature = 0.7
@@ -92,15 +94,7 @@ struct GenerationOptions: Sendable {
                 p.logitBias[id] = Float(b)
             }
         }
-        if let format = try f.fields("response_format") {
-            switch try format.string("type") {
-            case "text"?, nil: break
-            case let type? where ["json_object", "json_schema"].contains(type):
-                throw .unsupported("response_format", "response_format \"\(type)\" (constrained JSON output) is not supported yet; use {\"type\": \"text\"}")
-            case let type?:
-                throw .invalid("response_format.type", "response_format.type must be \"text\", \"json_object\" or \"json_schema\", got \"\(type)\"")
-            }
-        }
+        grammar = try StructuredOutput.responseFormat(f)
         sampling = p
     }
 }

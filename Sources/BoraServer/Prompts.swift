@@ -5,7 +5,7 @@ import BoraTokenizers
 enum Prompts {
     static let roles = ["system", "user", "assistant", "tool", "developer"]
 
-    /// `messages` (and `tools`/`tool_choice`, refused for now unless "none") to the chat-formatted prompt:
+    /// `messages` and `tools` (unless `tool_choice` is "none") to the chat-formatted prompt:
     /// Mistral's instruct encoding for Mistral tokenizers, else the model's chat template with a generation prompt.
     static func chat(_ f: JSONFields, loaded: LoadedModel) throws(APIError) -> [Int] {
         guard let bundle = loaded.tokenizerBundle, let format = bundle.chatFormat else {
@@ -14,14 +14,9 @@ enum Prompts {
         }
         var isMistral = false
         if case .mistral = format { isMistral = true }
-        let toolChoice = f.value("tool_choice")
-        let toolsGiven = !(try f.array("tools") ?? []).isEmpty
-        if toolsGiven || toolChoice != nil {
-            if toolChoice?.string != "none" {
-                throw .unsupported(toolsGiven ? "tools" : "tool_choice",
-                                   "tool calling is not supported by this server yet; leave tools out or send tool_choice \"none\"")
-            }
-        }
+        // Tools are shown to the model unless tool_choice is "none" (ToolRequest validates them).
+        var tools = try f.array("tools") ?? []
+        if f.value("tool_choice")?.string == "none" { tools = [] }
         guard let messages = try f.array("messages") else {
             throw APIError(.badRequest, "messages is required: a list of {\"role\", \"content\"} objects", param: "messages", code: "missing_required_parameter")
         }
@@ -56,7 +51,9 @@ enum Prompts {
             out.append(.object(pairs))
         }
         if try f.bool("safe_prompt") == true { out = withGuardrail(out) }
-        let request = JSONValue.object([("messages", .array(out))])
+        var requestPairs: [(String, JSONValue)] = [("messages", .array(out))]
+        if !tools.isEmpty { requestPairs.append(("tools", .array(tools))) }
+        let request = JSONValue.object(requestPairs)
         do {
             return try bundle.encodeRequest(json: request.wire).tokens
         } catch {

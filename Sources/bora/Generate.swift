@@ -28,17 +28,28 @@ struct Generate: ParsableCommand {
     @OptionGroup var threads: ThreadOptions
     @Flag(help: "Print one JSON object at the end instead of streaming text.")
     var json = false
+    @Option(name: .customLong("grammar"), help: "Constrain the output to a GBNF grammar file (docs/grammar.md).")
+    var grammarFile: String?
+    @Option(name: .customLong("json-schema"), help: "Constrain the output to JSON valid against this JSON Schema file.")
+    var schemaFile: String?
+    @Flag(name: .customLong("json-object"), help: "Constrain the output to a JSON object.")
+    var jsonObject = false
 
     func validate() throws {
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be 0 or more, got \(maxTokens)") }
         if let context, context < 1 { throw ValidationError("--context must be at least 1, got \(context)") }
         if (prompt == nil) == (promptTokens == nil) { throw ValidationError("give the prompt as --prompt TEXT or as --prompt-tokens 1,2,3 (one of the two)") }
         if chat, promptTokens != nil { throw ValidationError("--chat wraps a text prompt: use it with --prompt, not --prompt-tokens") }
+        if [grammarFile != nil, schemaFile != nil, jsonObject].filter({ $0 }).count > 1 {
+            throw ValidationError("give at most one of --grammar, --json-schema and --json-object")
+        }
         if let slidingWindow, slidingWindow < 0 { throw ValidationError("--sliding-window must be 0 (none) or positive, got \(slidingWindow)") }
     }
 
     func run() throws {
         try reportingErrors {
+            let output = try OutputConstraint.load(grammarFile: grammarFile, schemaFile: schemaFile, jsonObject: jsonObject)
+            let grammar = try output?.grammar()
             let loaded = try LoadedModel(path: try modelOptions.path(), slidingWindow: slidingWindow)
             let prompt: [Int]
             if let promptTokens {
@@ -52,8 +63,13 @@ struct Generate: ParsableCommand {
             try checkMemory(loaded, positions: capacity)
             let session = DecoderSession(model: loaded.model, contextLength: capacity, threads: threads.count)
             let generator = Generator(loaded: loaded, session: session)
+            var constraint: TokenConstraint?
+            if let grammar { constraint = try loaded.constraint(for: grammar) }
             let result = try generator.generate(prompt: prompt, maxTokens: maxTokens, sampling: sampling.parameters,
-                                                onText: json ? { _ in } : { emit($0) })
+                                                constraint: constraint) { piece, _ in
+                if !json, !piece.isEmpty { emit(piece) }
+                return .proceed
+            }.result
             if json {
                 print(try BoraCLI.json(result))
             } else {

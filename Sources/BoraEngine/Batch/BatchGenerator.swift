@@ -45,13 +45,13 @@ public final class BatchGenerator: @unchecked Sendable {
 
     deinit { shutdown() }
 
-    /// Queues a generation. Parameter and context-window errors are thrown here; errors of the run itself
-    /// reach `onDone`. The text arrives in `onPiece` (which steers, as in `Generator.generate`), the result
+    /// Queues a generation, constrained to a grammar when `constraint` is set (the job owns it from here on).
+    /// Parameter and context-window errors are thrown here; errors of the run itself reach `onDone`. The text arrives in `onPiece` (which steers, as in `Generator.generate`), the result
     /// in `onDone`, exactly once.
-    public func submit(prompt: [Int], maxTokens: Int, sampling: SamplingParameters,
+    public func submit(prompt: [Int], maxTokens: Int, sampling: SamplingParameters, constraint: TokenConstraint? = nil,
                        onPiece: @escaping PieceHandler, onDone: @escaping DoneHandler) throws(EngineError) {
         let state = try SequenceState(loaded: loaded, prompt: prompt, maxTokens: maxTokens, sampling: sampling,
-                                      capacity: contextLength)
+                                      capacity: contextLength, constraint: constraint)
         let job = BatchJob(state: state, onPiece: onPiece, onDone: onDone)
         lock.lock()
         defer { lock.unlock() }

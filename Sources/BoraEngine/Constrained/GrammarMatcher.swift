@@ -1,0 +1,128 @@
+/// An incremental recogniser for a `Grammar`: the parse state after some input is a set of stacks
+/// (llama.cpp's `llama_grammar_stacks`), each a path of return positions ending at the character element to
+/// match next. Stacks are hash-consed into a graph of `(position, parent)` nodes and whole stack sets are
+/// interned to small ids, so that advancing a state by a code point is memoised: after the first time, a
+/// step is one dictionary lookup. Not thread-safe: one matcher per generation.
+public final class GrammarMatcher {
+    public let grammar: Grammar
+    /// A state: an interned stack set. 0 is the dead (empty) state.
+    public typealias State = Int32
+
+    /// The empty stack: the input so far is a complete string of the grammar.
+    static let accept: Int32 = -1
+    /// Most node expansions one step may do before refusing the grammar as too ambiguous.
+    static let maxWorkPerStep = 200_000
+    /// Most distinct stacks and states kept before refusing (bounds memory on adversarial grammars).
+    static let maxNodes = 2_000_000
+
+    private var nodePos: [Int32] = []
+    private var nodeParent: [Int32] = []
+    private var nodeDistance: [Int] = []
+    private var nodeIndex: [UInt64: Int32] = [:]
+    private var sets: [[Int32]] = [[]]
+    private var setDistance: [Int] = [Grammar.infinite]
+    private var setIndex: [[Int32]: Int32] = [[]: 0]
+    private var advanceMemo: [UInt64: State] = [:]
+    /// `advance` results for ASCII, per state (-1: not computed yet): an array read on the mask walk's
+    /// hot path instead of a hash lookup.
+    private var asciiNext: [[State]] = [[State](repeating: 0, count: 128)]
+    private var work = 0
+    public private(set) var initial: State = 0
+
+    public init(_ grammar: Grammar) throws(GrammarError) {
+        self.grammar = grammar
+        var out: [Int32] = []
+        work = 0
+        for a in grammar.alternatives[grammar.root] { try expand(a, parent: -1, into: &out) }
+        initial = try intern(out)
+    }
+
+    /// True when the input so far is a complete string of the grammar.
+    public func accepts(_ s: State) -> Bool { sets[Int(s)].first == Self.accept }
+    /// True when the input so far is complete and nothing may follow it.
+    public func isFinal(_ s: State) -> Bool { sets[Int(s)] == [Self.accept] }
+    /// Shortest number of UTF-8 bytes that completes the input (0 when complete; `Grammar.infinite` if dead).
+    public func distance(_ s: State) -> Int { setDistance[Int(s)] }
+
+    /// The state after one more code point (0 when the grammar does not allow it).
+    public func advance(_ s: State, _ c: UInt32) throws(GrammarError) -> State {
+        if s == 0 { return 0 }
+        if c < 128 {
+            let hit = asciiNext[Int(s)][Int(c)]
+            if hit >= 0 { return hit }
+        }
+        let key = UInt64(UInt32(bitPattern: s)) << 21 | UInt64(c)
+        if c >= 128, let hit = advanceMemo[key] { return hit }
+        var out: [Int32] = []
+        work = 0
+        for node in sets[Int(s)] where node != Self.accept {
+            let pos = Int(nodePos[Int(node)])
+            guard case let .chars(k) = grammar.elements[pos], grammar.classes[k].contains(c) else { continue }
+            try expand(pos + 1, parent: nodeParent[Int(node)], into: &out)
+        }
+        let next = try intern(out)
+        if c < 128 { asciiNext[Int(s)][Int(c)] = next } else { advanceMemo[key] = next }
+        return next
+    }
+
+    /// True when some code point in `lo...hi` (a character of which only the leading bytes are known) can follow.
+    public func allowsSome(_ s: State, _ lo: UInt32, _ hi: UInt32) -> Bool {
+        for node in sets[Int(s)] where node != Self.accept {
+            if case let .chars(k) = grammar.elements[Int(nodePos[Int(node)])], grammar.classes[k].intersects(lo, hi) { return true }
+        }
+        return false
+    }
+
+    /// Advances by the UTF-8 bytes of a whole string (for tests and forced text); 0 when rejected.
+    public func advance(_ s: State, text: String) throws(GrammarError) -> State {
+        var state = s
+        for u in text.unicodeScalars {
+            state = try advance(state, u.value)
+            if state == 0 { return 0 }
+        }
+        return state
+    }
+
+    private func expand(_ pos: Int, parent: Int32, into out: inout [Int32]) throws(GrammarError) {
+        work += 1
+        guard work <= Self.maxWorkPerStep else { throw .tooAmbiguous }
+        switch grammar.elements[pos] {
+        case .end:
+            if parent < 0 {
+                out.append(Self.accept)
+            } else {
+                try expand(Int(nodePos[Int(parent)]), parent: nodeParent[Int(parent)], into: &out)
+            }
+        case .chars:
+            out.append(try node(pos, parent))
+        case let .rule(r):
+            let cont = try node(pos + 1, parent)
+            for a in grammar.alternatives[r] { try expand(a, parent: cont, into: &out) }
+        }
+    }
+
+    private func node(_ pos: Int, _ parent: Int32) throws(GrammarError) -> Int32 {
+        let key = UInt64(UInt32(pos)) << 32 | UInt64(UInt32(bitPattern: parent))
+        if let n = nodeIndex[key] { return n }
+        guard nodePos.count < Self.maxNodes else { throw .tooAmbiguous }
+        let n = Int32(nodePos.count)
+        nodePos.append(Int32(pos))
+        nodeParent.append(parent)
+        let rest = parent < 0 ? 0 : nodeDistance[Int(parent)]
+        nodeDistance.append(min(grammar.suffixMinBytes[pos] + rest, Grammar.infinite))
+        nodeIndex[key] = n
+        return n
+    }
+
+    private func intern(_ stacks: [Int32]) throws(GrammarError) -> State {
+        let key = Array(Set(stacks)).sorted()
+        if let s = setIndex[key] { return s }
+        guard sets.count < Self.maxNodes else { throw .tooAmbiguous }
+        let s = State(sets.count)
+        sets.append(key)
+        asciiNext.append([State](repeating: -1, count: 128))
+        setDistance.append(key.map { $0 == Self.accept ? 0 : nodeDistance[Int($0)] }.min() ?? Grammar.infinite)
+        setIndex[key] = s
+        return s
+    }
+}
