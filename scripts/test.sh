@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/install-model.sh
 scripts/install-mistral-tokenizers.sh >/dev/null
 swift build -c release --build-tests
+python3 -c "import llama_cpp" 2>/dev/null || echo "note: llama-cpp-python is not installed; QuantizeCLITests skips the llama.cpp compatibility check" >&2
 swift test -c release --skip-build "$@"
