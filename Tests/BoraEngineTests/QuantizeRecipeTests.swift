@@ -45,6 +45,20 @@ import Testing
         #expect(types == [.q5_0, .f16, .f32])
     }
 
+    /// llama.cpp's 8-expert rules: attn_v and attn_k in Q8_0, Q4_K_M's attn_output in Q5_K, ffn_down's layer
+    /// read from the name.
+    @Test func eightExpertRules() throws {
+        let t = [
+            QuantizationRecipe.Tensor(name: "blk.0.attn_v.weight", shape: [256, 4], type: .f32),
+            QuantizationRecipe.Tensor(name: "blk.0.attn_k.weight", shape: [256, 4], type: .f32),
+            QuantizationRecipe.Tensor(name: "blk.0.ffn_down_exps.weight", shape: [256, 4, 8], type: .f32),
+            QuantizationRecipe.Tensor(name: "blk.0.attn_output.weight", shape: [256, 4], type: .f32),
+            QuantizationRecipe.Tensor(name: "blk.0.ffn_gate_inp.weight", shape: [256, 8], type: .f32),
+        ]
+        let types = try QuantizationRecipe.types(for: t, target: .q4_K_M, blockCount: 1, expertCount: 8)
+        #expect(types == [.q8_0, .q8_0, .q6_K, .q5_K, .f32])
+    }
+
     @Test func typeNamesParseIgnoringCase() {
         #expect(QuantizeTarget(name: "q4_k_m") == .q4_K_M)
         #expect(QuantizeTarget(name: "Q3_K") == nil)
