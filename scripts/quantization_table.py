@@ -28,11 +28,12 @@ def main() -> int:
     ap.add_argument("--text", default="Tests/Fixtures/text/apache-2.0.txt")
     ap.add_argument("--context", type=int, default=512)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--types", nargs="*", default=TYPES)
     a = ap.parse_args()
     mib = lambda p: os.path.getsize(p) / 1048576
     print("| type | Bora file (MiB) | Bora perplexity (`bora perplexity`) | llama.cpp file (MiB) | llama.cpp perplexity (llama.cpp) |")
     print("|---|---:|---:|---:|---:|")
-    for t in TYPES:
+    for t in a.types:
         bp = os.path.join(a.workdir, "f32.gguf" if t == "F32" else f"bora-{t}.gguf")
         lp = os.path.join(a.workdir, "f32.gguf" if t == "F32" else f"llamacpp-{t}.gguf")
         out = subprocess.run([a.bora, "perplexity", "--model", bp, "--file", a.text, "--context", str(a.context),
