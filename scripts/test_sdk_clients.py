@@ -119,6 +119,48 @@ def openai_errors(env):
     expect_status(lambda: env.openai.chat.completions.create(model=env.model, messages=[]), 400)
 
 
+WEATHER = {"type": "function", "function": {
+    "name": "get_weather", "description": "Current weather in a city",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}, "unit": {"enum": ["c", "f"]}},
+                   "required": ["city", "unit"]}}}
+
+
+@check
+def openai_structured_output(env):
+    import json
+    schema = {"type": "object", "properties": {"name": {"type": "string", "maxLength": 20}, "age": {"type": "integer"}},
+              "required": ["name", "age"], "additionalProperties": False}
+    r = env.openai.chat.completions.create(
+        model=env.model, messages=[{"role": "user", "content": "Invent a person."}], temperature=0, max_tokens=48,
+        response_format={"type": "json_schema", "json_schema": {"name": "person", "schema": schema, "strict": True}})
+    value = json.loads(r.choices[0].message.content)
+    expect(set(value) == {"name", "age"} and isinstance(value["age"], int), f"schema output {value}")
+
+
+@check
+def openai_forced_tool_call(env):
+    import json
+    r = env.openai.chat.completions.create(
+        model=env.model, messages=[{"role": "user", "content": "Weather in Paris?"}], temperature=0, max_tokens=160,
+        tools=[WEATHER], tool_choice="required")
+    calls = r.choices[0].message.tool_calls
+    expect(r.choices[0].finish_reason == "tool_calls" and calls, f"finish {r.choices[0].finish_reason}")
+    args = json.loads(calls[0].function.arguments)
+    expect(calls[0].function.name == "get_weather" and args.get("unit") in ("c", "f") and "city" in args, f"args {args}")
+
+
+@check
+def mistral_tool_choice_any(env):
+    import json
+    r = env.mistral.chat.complete(model=env.model, messages=[{"role": "user", "content": "Weather in Rome?"}],
+                                  temperature=0, max_tokens=160, tools=[WEATHER], tool_choice="any")
+    calls = r.choices[0].message.tool_calls
+    expect(calls and calls[0].function.name == "get_weather", "a forced call")
+    args = calls[0].function.arguments
+    args = json.loads(args) if isinstance(args, str) else args
+    expect("city" in args, f"args {args}")
+
+
 @check
 def mistral_models(env):
     models = env.mistral.models.list()

@@ -33,11 +33,23 @@ public struct GGUFWriter {
 
     /// The file's bytes.
     public func serialize() -> [UInt8] {
+        var out = Self.header(metadata: metadata, tensors: tensors.map { ($0.name, $0.shape, $0.type, $0.bytes.count) }, alignment: alignment)
+        for t in tensors {
+            out += t.bytes
+            while out.count % alignment != 0 { out.append(0) }
+        }
+        return out
+    }
+
+    /// Everything before the tensor data: magic, version, counts, metadata, tensor infos (each tensor's
+    /// data offset is the sum of the padded sizes before it), padding to `alignment`.
+    public static func header(
+        metadata: [(String, GGUFValue)], tensors: [(name: String, shape: [Int], type: GGMLType, byteCount: Int)], alignment: Int
+    ) -> [UInt8] {
         var out: [UInt8] = []
         func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
         func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
         func str(_ s: String) { u64(UInt64(s.utf8.count)); out += Array(s.utf8) }
-        func pad() { while out.count % alignment != 0 { out.append(0) } }
 
         out += Array("GGUF".utf8)
         u32(3)
@@ -49,8 +61,8 @@ public struct GGUFWriter {
         u64(UInt64(meta.count))
         for (key, value) in meta {
             str(key)
-            u32(Self.typeID(value))
-            Self.write(value, into: &out)
+            u32(typeID(value))
+            write(value, into: &out)
         }
         var offset = 0
         for t in tensors {
@@ -59,13 +71,9 @@ public struct GGUFWriter {
             for d in t.shape { u64(UInt64(d)) }
             u32(t.type.rawValue)
             u64(UInt64(offset))
-            offset += (t.bytes.count + alignment - 1) / alignment * alignment
+            offset += (t.byteCount + alignment - 1) / alignment * alignment
         }
-        pad()
-        for t in tensors {
-            out += t.bytes
-            pad()
-        }
+        while out.count % alignment != 0 { out.append(0) }
         return out
     }
 
