@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Bora vs llama.cpp, side by side in one run: prompt processing (pp) and generation (tg) tokens/s on
-# SmolLM2-135M-Instruct Q4_1 and its re-quantizations to Q8_0 and Q4_0, at 1 and 2 threads.
+# SmolLM2-135M-Instruct Q4_1 and its re-quantizations to Q8_0, Q4_0 and Q4_K_M, and a random 1B-class
+# Llama (scripts/make_random_gguf.py) in Q4_0 and Q8_0, at 1 and 2 threads, plus the memory-bandwidth
+# bound of generation (`bora bench --bandwidth`).
 #
 #   scripts/bench-vs-llamacpp.sh [--reps 5] [--threads 1,2] [--pp 128,512] [--tg 128]
+#                                [--models "Q4_1 Q8_0 Q4_0 Q4_K_M random-1b.Q4_0 random-1b.Q8_0"]
 #
 # Builds bora in release mode, makes the re-quantized files with llama-cpp-python's llama_model_quantize
 # (into models/, which git ignores), runs `bora bench --json` and, for llama.cpp, a llama-cpp-python worker
@@ -14,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-REPS=5 THREADS=1,2 PP=128,512 TG=128 BATCH=512
+REPS=5 THREADS=1,2 PP=128,512 TG=128 BATCH=512 MODELS="Q4_1 Q8_0 Q4_0 Q4_K_M"
 while [ $# -gt 0 ]; do
     case "$1" in
         --reps) REPS=$2; shift 2 ;;
@@ -22,6 +25,7 @@ while [ $# -gt 0 ]; do
         --pp) PP=$2; shift 2 ;;
         --tg) TG=$2; shift 2 ;;
         --batch) BATCH=$2; shift 2 ;;
+        --models) MODELS=$2; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -35,7 +39,8 @@ SRC=models/SmolLM2-135M-Instruct.Q4_1.gguf
 python3 - "$SRC" <<'EOF' >&2
 import sys, os, llama_cpp
 src = sys.argv[1]
-for name, ftype in (("Q8_0", llama_cpp.LLAMA_FTYPE_MOSTLY_Q8_0), ("Q4_0", llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_0)):
+for name, ftype in (("Q8_0", llama_cpp.LLAMA_FTYPE_MOSTLY_Q8_0), ("Q4_0", llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_0),
+                    ("Q4_K_M", llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_K_M)):
     out = src.replace("Q4_1", name)
     if os.path.exists(out):
         continue
@@ -49,11 +54,24 @@ for name, ftype in (("Q8_0", llama_cpp.LLAMA_FTYPE_MOSTLY_Q8_0), ("Q4_0", llama_
     print(f"made {out}")
 EOF
 
+model_path() {
+    case "$1" in
+        random-1b.*) echo "models/$1.gguf" ;;
+        *) echo "${SRC/Q4_1/$1}" ;;
+    esac
+}
+for q in $MODELS; do
+    case "$q" in
+        random-1b.*) [ -f "models/$q.gguf" ] || python3 scripts/make_random_gguf.py --type "${q#random-1b.}" --out "models/$q.gguf" >&2 ;;
+    esac
+done
+
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 echo "load before: $(uptime)" >&2
-for q in Q4_1 Q8_0 Q4_0; do
-    M=${SRC/Q4_1/$q}
+for q in $MODELS; do
+    M=$(model_path "$q")
+    "$BORA" bench --model "$M" --bandwidth -t "$THREADS" --json > "$WORK/bw-$q.json"
     "$BORA" bench --model "$M" -p "$PP" -n "$TG" -t "$THREADS" -r "$REPS" -b "$BATCH" --json > "$WORK/bora-$q.json"
     for t in ${THREADS//,/ }; do
         python3 - "$M" "$t" "$PP" "$TG" "$REPS" > "$WORK/llama-$q-$t.json" <<'EOF'
@@ -99,9 +117,9 @@ EOF
 done
 echo "load after: $(uptime)" >&2
 
-python3 - "$WORK" "$THREADS" <<'EOF'
+python3 - "$WORK" "$THREADS" "$MODELS" <<'EOF'
 import glob, json, os, platform, statistics, subprocess, sys
-work, threads = sys.argv[1], [int(t) for t in sys.argv[2].split(",")]
+work, threads, models = sys.argv[1], [int(t) for t in sys.argv[2].split(",")], sys.argv[3].split()
 def test(r):
     return f"pp{r['n_prompt']}" if r["n_prompt"] > 0 else f"tg{r['n_gen']}"
 def cell(s):
@@ -111,10 +129,12 @@ cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.start
 import llama_cpp
 print(f"commit {commit}; {cpu}, {os.cpu_count()} cores; llama-cpp-python {llama_cpp.__version__}; "
       f"tokens/s, median [min-max] of the timed runs\n")
-print("| model | threads | test | Bora t/s | llama.cpp t/s | Bora / llama.cpp |")
-print("|---|---|---|---|---|---|")
-for q in ("Q4_1", "Q8_0", "Q4_0"):
+print("| model | threads | test | Bora t/s | llama.cpp t/s | Bora / llama.cpp | tg / bandwidth limit (Bora, llama.cpp) |")
+print("|---|---|---|---|---|---|---|")
+for q in models:
+    name = q if q.startswith("random-1b") else f"SmolLM2-135M {q}"
     bora = json.load(open(f"{work}/bora-{q}.json"))
+    limit = {r["n_threads"]: r["tg_limit_ts"] for r in json.load(open(f"{work}/bw-{q}.json"))}
     for t in threads:
         llama = {test(r): r for r in json.load(open(f"{work}/llama-{q}-{t}.json"))}
         for r in bora:
@@ -122,5 +142,9 @@ for q in ("Q4_1", "Q8_0", "Q4_0"):
                 continue
             l = llama[test(r)]
             ratio = statistics.median(r["samples_ts"]) / statistics.median(l["samples_ts"])
-            print(f"| SmolLM2-135M {q} | {t} | {test(r)} | {cell(r['samples_ts'])} | {cell(l['samples_ts'])} | **{ratio:.2f}x** |")
+            bound = ""
+            if r["n_gen"] > 0 and limit.get(t):
+                bound = (f"{statistics.median(r['samples_ts']) / limit[t]:.0%}, {statistics.median(l['samples_ts']) / limit[t]:.0%}"
+                         f" of {limit[t]:.1f}")
+            print(f"| {name} | {t} | {test(r)} | {cell(r['samples_ts'])} | {cell(l['samples_ts'])} | **{ratio:.2f}x** | {bound} |")
 EOF

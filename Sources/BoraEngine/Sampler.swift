@@ -42,32 +42,60 @@ public struct Sampler: Sendable {
                 penalized[t] = (penalized[t] ?? logits[t]) - p.presencePenalty - p.frequencyPenalty * Float(n)
             }
         }
-        @inline(__always) func logit(_ i: Int) -> Float { penalized[i] ?? logits[i] }
+        guard !penalized.isEmpty else { return draw(logits) }
+        var adjusted = Array(logits)
+        for (t, v) in penalized { adjusted[t] = v }
+        return adjusted.withUnsafeBufferPointer { draw($0) }
+    }
 
+    /// Greedy, or top-k, top-p, min-p and temperature then a seeded draw, on final logits.
+    private mutating func draw(_ l: UnsafeBufferPointer<Float>) -> Int {
+        let p = parameters
+        let n = l.count
         if p.temperature <= 0 {
             var best = 0
             var bestValue = -Float.infinity
-            for i in 0..<logits.count where logit(i) > bestValue {
-                bestValue = logit(i)
+            for i in 0..<n where l[i] > bestValue {
+                bestValue = l[i]
                 best = i
             }
             return best
         }
+        var maxLogit = -Float.infinity
+        for x in l where x > maxLogit { maxLogit = x }
+        guard maxLogit.isFinite else { return 0 }
 
-        // Candidates sorted by logit, cut by top-k (keeping ties out of it is fine: order is by id).
-        var candidates: [(id: Int, logit: Float)]
-        if p.topK > 0 && p.topK < logits.count {
-            candidates = Self.topK(logits.count, k: p.topK, logit)
+        // Candidates sorted by logit, most likely first: the top-k, or (no top-k) as many of the most likely
+        // tokens as top-p and min-p need, found by growing partial selections instead of sorting everything.
+        let candidates: [(id: Int, logit: Float)]
+        var probs: [Double]
+        if p.topK > 0 && p.topK < n {
+            candidates = Self.topK(n, k: p.topK) { l[$0] }
+            // Probabilities at temperature 1 over the kept candidates (llama.cpp applies top-p and min-p
+            // before temperature, on the top-k's distribution).
+            probs = candidates.map { Double(expf($0.logit - maxLogit)) }
+            let total = probs.reduce(0, +)
+            for i in probs.indices { probs[i] /= total }
+        } else if p.topP >= 1 && p.minP <= 0 {
+            return drawAll(l, maxLogit: maxLogit)
         } else {
-            candidates = (0..<logits.count).map { ($0, logit($0)) }
-            candidates.sort { $0.logit > $1.logit || ($0.logit == $1.logit && $0.id < $1.id) }
+            var total = 0.0
+            for x in l { total += Double(expf(x - maxLogit)) }
+            var k = min(n, 256)
+            while true {
+                let top = Self.topK(n, k: k) { l[$0] }
+                let pr = top.map { Double(expf($0.logit - maxLogit)) / total }
+                let mass = pr.reduce(0, +)
+                let topPDone = p.topP >= 1 || mass >= Double(p.topP)
+                let minPDone = p.minP <= 0 || (pr.last ?? 0) < pr[0] * Double(p.minP)
+                if k == n || (topPDone && minPDone) {
+                    candidates = top
+                    probs = pr
+                    break
+                }
+                k = min(n, k * 8)
+            }
         }
-        guard let maxLogit = candidates.first?.logit, maxLogit.isFinite else { return candidates.first?.id ?? 0 }
-
-        // Probabilities at temperature 1 for top-p and min-p (as llama.cpp applies them before temperature).
-        var probs = candidates.map { Double(expf($0.logit - maxLogit)) }
-        let total = probs.reduce(0, +)
-        for i in probs.indices { probs[i] /= total }
         var keep = candidates.count
         if p.topP < 1 {
             var cum = 0.0
@@ -99,19 +127,55 @@ public struct Sampler: Sendable {
         return candidates[keep - 1].id
     }
 
+    /// A draw over the whole vocabulary at the temperature (no cut-off): one pass, in id order, no sort.
+    private mutating func drawAll(_ l: UnsafeBufferPointer<Float>, maxLogit: Float) -> Int {
+        let invT = 1 / parameters.temperature
+        var sum = 0.0
+        for x in l { sum += Double(expf((x - maxLogit) * invT)) }
+        var r = rng.nextDouble() * sum
+        var last = 0
+        for (i, x) in l.enumerated() where x > -.infinity {
+            r -= Double(expf((x - maxLogit) * invT))
+            last = i
+            if r < 0 { return i }
+        }
+        return last
+    }
+
     /// The k largest logits, sorted descending (ties by lower id first).
     static func topK(_ n: Int, k: Int, _ logit: (Int) -> Float) -> [(id: Int, logit: Float)] {
+        let k = min(k, n)
+        guard k > 0 else { return [] }
+        // A binary min-heap of the best k so far, the worst (lowest logit; on ties the higher id) at the root:
+        // O(n log k). Ids arrive in increasing order, so a newcomer equal to the root is worse and skipped.
         var heap: [(id: Int, logit: Float)] = []
-        heap.reserveCapacity(k + 1)
-        var minValue = -Float.infinity
+        heap.reserveCapacity(k)
+        @inline(__always) func worse(_ a: (id: Int, logit: Float), _ b: (id: Int, logit: Float)) -> Bool {
+            a.logit < b.logit || (a.logit == b.logit && a.id > b.id)
+        }
         for i in 0..<n {
-            let l = logit(i)
+            let item = (id: i, logit: logit(i))
             if heap.count < k {
-                heap.append((i, l))
-                if heap.count == k { minValue = heap.map(\.logit).min() ?? -.infinity }
-            } else if l > minValue {
-                if let idx = heap.firstIndex(where: { $0.logit == minValue }) { heap[idx] = (i, l) }
-                minValue = heap.map(\.logit).min() ?? -.infinity
+                heap.append(item)
+                var c = heap.count - 1
+                while c > 0 {
+                    let parent = (c - 1) / 2
+                    guard worse(heap[c], heap[parent]) else { break }
+                    heap.swapAt(c, parent)
+                    c = parent
+                }
+            } else if item.logit > heap[0].logit {
+                heap[0] = item
+                var c = 0
+                while true {
+                    let a = 2 * c + 1, b = a + 1
+                    var m = c
+                    if a < k, worse(heap[a], heap[m]) { m = a }
+                    if b < k, worse(heap[b], heap[m]) { m = b }
+                    if m == c { break }
+                    heap.swapAt(c, m)
+                    c = m
+                }
             }
         }
         heap.sort { $0.logit > $1.logit || ($0.logit == $1.logit && $0.id < $1.id) }

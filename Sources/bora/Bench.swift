@@ -9,6 +9,7 @@ struct Bench: ParsableCommand {
         Examples:
           bora bench -m smollm2
           bora bench -m smollm2 -p 512 -n 128 -t 1,2 -r 5 --json
+          bora bench -m smollm2 --bandwidth -t 1,2
         """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -24,6 +25,8 @@ struct Bench: ParsableCommand {
     var batch: Int = 128
     @Flag(help: "Print a JSON array, one object per row, with llama-bench's field names.")
     var json = false
+    @Flag(name: .customLong("bandwidth"), help: "Instead of pp/tg: measure the memory read bandwidth and the tg speed it allows for this model.")
+    var bandwidth = false
 
     static func counts(_ text: String, _ flag: String, minimum: Int) throws -> [Int] {
         let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -54,6 +57,15 @@ struct Bench: ParsableCommand {
         try reportingErrors {
             let loaded = try LoadedModel(path: try modelOptions.path())
             let bench = Benchmark(model: loaded, batch: batch)
+            if bandwidth {
+                let rows = try threadCounts.map { (t) throws(EngineError) in try bench.bandwidthBound(threads: t) }
+                if json { print(try BoraCLI.json(rows)); return }
+                for r in rows {
+                    print(String(format: "threads %d: memory read %.1f GB/s; %.1f MB of weights per token; tg limit %.1f t/s",
+                                 r.threads, r.bytesPerSecond / 1e9, Double(r.weightBytesPerToken) / 1e6, r.tokensPerSecondLimit))
+                }
+                return
+            }
             let tests = try Self.counts(prompt, "--n-prompt", minimum: 0).filter { $0 > 0 }.map { Benchmark.Test.prompt($0) }
                 + Self.counts(gen, "--n-gen", minimum: 0).filter { $0 > 0 }.map { Benchmark.Test.generation($0) }
             // Every test's memory is checked before any runs.

@@ -1,3 +1,4 @@
+import Foundation
 import BoraEngine
 import Testing
 
@@ -73,6 +74,40 @@ import Testing
         #expect(throws: EngineError.self) { try p.validate() }
     }
 
+    /// Without top-k, top-p and min-p find their cut-off from partial selections; the tokens drawn are
+    /// exactly the ones a full sort keeps (a large vocabulary, so the selection has to grow).
+    @Test(arguments: [(Float(0.9), Float(0)), (Float(0.999), Float(0)), (Float(1), Float(0.2)), (Float(0.5), Float(0.01))])
+    func partialSelectionKeepsWhatAFullSortKeeps(topP: Float, minP: Float) {
+        var g = SplitMix64Testing(seed: 7)
+        let logits = (0..<5000).map { _ in Float(g.next() % 1000) / 250 }
+        var p = SamplingParameters()
+        p.topK = 0
+        p.topP = topP
+        p.minP = minP
+        p.temperature = 1.5
+        p.seed = 3
+        // Reference: sort all, softmax at temperature 1, cut by top-p then min-p.
+        let order = logits.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
+        let m = logits.max() ?? 0
+        let z = logits.reduce(0.0) { $0 + Double(expf($1 - m)) }
+        let probs = order.map { Double(expf(logits[$0] - m)) / z }
+        var keep = order.count
+        if topP < 1 {
+            var cum = 0.0
+            for i in probs.indices { cum += probs[i]; if cum >= Double(topP) { keep = i + 1; break } }
+        }
+        if minP > 0 {
+            var k = 1
+            while k < keep && probs[k] >= probs[0] * Double(minP) { k += 1 }
+            keep = k
+        }
+        let allowed = Set(order[..<keep])
+        var s = Sampler(p)
+        let drawn = Set((0..<3000).map { _ in logits.withUnsafeBufferPointer { s.sample($0, history: []) } })
+        #expect(drawn.isSubset(of: allowed))
+        #expect(drawn.count > min(allowed.count, 40) / 2)
+    }
+
     @Test func sameSeedSameDraws() {
         var p = SamplingParameters()
         p.topK = 0; p.topP = 1; p.minP = 0; p.temperature = 1.5
@@ -107,5 +142,18 @@ import Testing
         #expect(a.append([euro[2], 0x42]) == "€B")
         #expect(a.append([0xF0, 0x9F]) == "")
         #expect(a.flush() == "\u{FFFD}")
+    }
+}
+
+/// SplitMix64 for test data.
+struct SplitMix64Testing {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
