@@ -52,7 +52,7 @@ def wait_ready(port, proc, timeout=300):
 
 
 def complete(port, model, prompt, max_tokens, out, i):
-    body = json.dumps({"model": model, "prompt": prompt, "max_tokens": max_tokens, "temperature": 0.8,
+    body = json.dumps({"model": model, "prompt": prompt, "max_tokens": max_tokens, "temperature": float(os.environ.get("BENCH_TEMPERATURE", "0.8")),
                        "seed": i, "stream": False}).encode()
     req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/completions", data=body,
                                  headers={"Content-Type": "application/json"})
