@@ -5,7 +5,13 @@ import Foundation
 struct QuantizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quantize",
-        abstract: "Write a GGUF model with its weights quantized (llama.cpp's quantizers and per-tensor recipe).")
+        abstract: "Write a GGUF model with its weights quantized (llama.cpp's quantizers and per-tensor recipe).",
+        discussion: """
+        Examples:
+          bora quantize models/SmolLM2-135M-Instruct.Q4_1.gguf smollm2-q8.gguf --type Q8_0
+          bora quantize model-f16.gguf model-q4km.gguf --type Q4_K_M --threads 2 --force
+        The output is byte-identical to llama.cpp's llama_model_quantize for the same input (docs/quantization.md).
+        """)
 
     @Argument(help: "The GGUF model to read (any type Bora loads; weights are dequantized to f32 first).") var input: String
     @Argument(help: "The GGUF file to write.") var output: String
@@ -33,8 +39,8 @@ struct QuantizeCommand: ParsableCommand {
     }
 }
 
-/// A one-line progress display on stderr, drawn only when stderr is a terminal.
-/// (Kept to this file: the shared progress bar will replace it.)
+/// A one-line progress display on stderr in tensors (ProgressBar counts bytes), drawn only when stderr is a
+/// terminal.
 final class QuantizeProgressLine {
     let enabled = isatty(2) != 0
 
