@@ -26,24 +26,39 @@ extension BoraServer {
             let text = (try? loaded.tokenizer?.decode(tokens)) ?? tokens.map(String.init).joined(separator: " ")
             context.logger.info("prompt", metadata: ["request_id": "\(format.id)", "prompt": "\(text)"])
         }
+        if tools != nil, options.n > 1 {
+            throw APIError.unsupported("n", "n > 1 with tools is not supported; send n=1 (or several requests)")
+        }
         let slot = try await pool.acquire()
-        let events = pool.run(job, on: slot, engine: engine, metrics: metrics, logger: context.logger, logText: configuration.logPrompts)
-        if let tools { return try await respond(events, format: format, tools: tools, options: options) }
+        let countdown = Countdown(options.n) { [pool] in Task { await pool.release(slot) } }
+        let events = (0..<options.n).map { i in
+            var choice = job
+            if let seed = choice.sampling.seed { choice.sampling.seed = seed &+ UInt64(i) }
+            return pool.run(choice, on: slot, engine: engine, metrics: metrics, logger: context.logger,
+                            logText: configuration.logPrompts, finished: countdown.done)
+        }
+        if let tools, let only = events.first { return try await respond(only, format: format, tools: tools, options: options) }
         let wantLogprobs = options.sampling.logprobs != nil
         if options.stream { return Self.stream(events, format: format, includeUsage: options.includeUsage, logprobs: wantLogprobs) }
 
-        var text = ""
-        var logprobs: [TokenLogprob] = []
-        var result: GenerationResult?
-        for try await event in events {
-            switch event {
-            case let .text(t, lp): text += t; logprobs += lp
-            case let .done(r, _): result = r
+        var choices: [CompletionFormat.Finished] = []
+        var completionTokens = 0
+        for stream in events {
+            var text = ""
+            var logprobs: [TokenLogprob] = []
+            var result: GenerationResult?
+            for try await event in stream {
+                switch event {
+                case let .text(t, lp): text += t; logprobs += lp
+                case let .done(r, _): result = r
+                }
             }
+            guard let result else { throw CancellationError() }
+            completionTokens += result.tokens.count
+            choices.append(.init(text: text, finish: result.finishReason.rawValue, logprobs: wantLogprobs ? logprobs : nil))
         }
-        guard let result else { throw CancellationError() }
-        let usage = CompletionFormat.usage(prompt: result.promptTokens.count, completion: result.tokens.count)
-        return Self.json(format.response(text: text, finish: result.finishReason.rawValue, usage: usage, logprobs: wantLogprobs ? logprobs : nil))
+        let usage = CompletionFormat.usage(prompt: tokens.count, completion: completionTokens)
+        return Self.json(format.response(choices, usage: usage))
     }
 
     /// The body as a JSON value: 413 beyond the configured size, 400 when it is not JSON.
@@ -81,23 +96,31 @@ extension BoraServer {
     }
 
     /// Server-sent events as OpenAI and Mistral send them: `data: {chunk}` lines, the role first (chat), text
-    /// deltas, the finish reason (with usage), the usage chunk when asked for, then `data: [DONE]`.
-    static func stream(_ events: AsyncThrowingStream<GenerationEvent, any Error>, format: CompletionFormat, includeUsage: Bool,
+    /// deltas, the finish reason (the last choice's with the usage), the usage chunk when asked for, then
+    /// `data: [DONE]`. With n choices the events of all interleave, each chunk with its choice's index.
+    static func stream(_ choices: [AsyncThrowingStream<GenerationEvent, any Error>], format: CompletionFormat, includeUsage: Bool,
                        logprobs: Bool) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
+        let events = merge(choices)
         let body = ResponseBody { writer in
-            if let first = format.firstChunk() { try await writer.write(sse(first)) }
+            for i in choices.indices {
+                if let first = format.firstChunk(index: i) { try await writer.write(sse(first)) }
+            }
+            var running = choices.count, prompt = 0, completion = 0
             do {
-                for try await event in events {
+                for try await (i, event) in events {
                     switch event {
                     case let .text(t, lp):
-                        try await writer.write(sse(format.chunk(t, logprobs: logprobs ? lp : nil)))
+                        try await writer.write(sse(format.chunk(t, logprobs: logprobs ? lp : nil, index: i)))
                     case let .done(r, _):
-                        let usage = CompletionFormat.usage(prompt: r.promptTokens.count, completion: r.tokens.count)
-                        try await writer.write(sse(format.finalChunk(finish: r.finishReason.rawValue, usage: usage)))
-                        if includeUsage { try await writer.write(sse(format.usageChunk(usage))) }
+                        running -= 1
+                        prompt = r.promptTokens.count
+                        completion += r.tokens.count
+                        let usage = CompletionFormat.usage(prompt: prompt, completion: completion)
+                        try await writer.write(sse(format.finalChunk(finish: r.finishReason.rawValue, usage: running == 0 ? usage : nil, index: i)))
+                        if includeUsage, running == 0 { try await writer.write(sse(format.usageChunk(usage))) }
                     }
                 }
             } catch let e as APIError {
@@ -107,6 +130,25 @@ extension BoraServer {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// The events of several choices as one stream of (choice index, event), in the order they come.
+    /// Ending the merged stream (a client that left) ends every choice's stream, which cancels them.
+    static func merge(_ choices: [AsyncThrowingStream<GenerationEvent, any Error>]) -> AsyncThrowingStream<(Int, GenerationEvent), any Error> {
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for (i, stream) in choices.enumerated() {
+                            group.addTask { for try await e in stream { continuation.yield((i, e)) } }
+                        }
+                        try await group.waitForAll()
+                    }
+                    continuation.finish()
+                } catch { continuation.finish(throwing: error) }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
     }
 
     static func sse(_ value: JSONValue) -> ByteBuffer { ByteBuffer(string: "data: \(value.wire)\n\n") }

@@ -32,51 +32,60 @@ struct CompletionFormat: Sendable {
         return .object(pairs)
     }
 
-    func choice(_ body: (String, JSONValue), finish: String?, logprobs: JSONValue? = nil) -> JSONValue {
-        var pairs: [(String, JSONValue)] = [("index", .int(0)), body]
+    func choice(_ body: (String, JSONValue), finish: String?, logprobs: JSONValue? = nil, index: Int = 0) -> JSONValue {
+        var pairs: [(String, JSONValue)] = [("index", .int(index)), body]
         if kind == .text || logprobs != nil { pairs.append(("logprobs", logprobs ?? .null)) }
         pairs.append(("finish_reason", finish.map { .string($0) } ?? .null))
         return .object(pairs)
     }
 
-    /// The whole response of a non-streamed request.
-    /// `logprobs`: nil when not asked for.
-    func response(text: String, finish: String, usage: JSONValue, logprobs: [TokenLogprob]? = nil) -> JSONValue {
-        let lp = logprobs.map { logprobsJSON($0) }
-        switch kind {
-        case .chat:
-            let message = JSONValue.object([("role", .string("assistant")), ("content", .string(text)), ("tool_calls", .null)])
-            return envelope("chat.completion", choices: [choice(("message", message), finish: finish, logprobs: lp)], usage: usage)
-        case .text:
-            return envelope("text_completion", choices: [choice(("text", .string(text)), finish: finish, logprobs: lp)], usage: usage)
+    /// One finished choice of a non-streamed request. `logprobs`: nil when not asked for.
+    struct Finished {
+        var text: String
+        var finish: String
+        var logprobs: [TokenLogprob]?
+    }
+
+    /// The whole response of a non-streamed request, choice i at index i.
+    func response(_ choices: [Finished], usage: JSONValue) -> JSONValue {
+        let items = choices.enumerated().map { i, c in
+            let lp = c.logprobs.map { logprobsJSON($0) }
+            switch kind {
+            case .chat:
+                let message = JSONValue.object([("role", .string("assistant")), ("content", .string(c.text)), ("tool_calls", .null)])
+                return choice(("message", message), finish: c.finish, logprobs: lp, index: i)
+            case .text:
+                return choice(("text", .string(c.text)), finish: c.finish, logprobs: lp, index: i)
+            }
         }
+        return envelope(kind == .chat ? "chat.completion" : "text_completion", choices: items, usage: usage)
     }
 
     /// The opening chunk (chat: the role, with empty content, as api.mistral.ai and OpenAI send it).
-    func firstChunk() -> JSONValue? {
+    func firstChunk(index: Int = 0) -> JSONValue? {
         guard kind == .chat else { return nil }
         let delta = JSONValue.object([("role", .string("assistant")), ("content", .string(""))])
-        return envelope("chat.completion.chunk", choices: [choice(("delta", delta), finish: nil)], usage: nil)
+        return envelope("chat.completion.chunk", choices: [choice(("delta", delta), finish: nil, index: index)], usage: nil)
     }
 
     /// `logprobs`: nil when not asked for.
-    func chunk(_ text: String, logprobs: [TokenLogprob]? = nil) -> JSONValue {
+    func chunk(_ text: String, logprobs: [TokenLogprob]? = nil, index: Int = 0) -> JSONValue {
         let lp = logprobs.map { logprobsJSON($0) }
         switch kind {
         case .chat:
-            return envelope("chat.completion.chunk", choices: [choice(("delta", .object([("content", .string(text))])), finish: nil, logprobs: lp)], usage: nil)
+            return envelope("chat.completion.chunk", choices: [choice(("delta", .object([("content", .string(text))])), finish: nil, logprobs: lp, index: index)], usage: nil)
         case .text:
-            return envelope("text_completion", choices: [choice(("text", .string(text)), finish: nil, logprobs: lp)], usage: nil)
+            return envelope("text_completion", choices: [choice(("text", .string(text)), finish: nil, logprobs: lp, index: index)], usage: nil)
         }
     }
 
-    /// The chunk with the finish reason; it carries the usage, as api.mistral.ai's last chunk does.
-    func finalChunk(finish: String, usage: JSONValue) -> JSONValue {
+    /// The chunk with the finish reason; the last one carries the usage, as api.mistral.ai's last chunk does.
+    func finalChunk(finish: String, usage: JSONValue?, index: Int = 0) -> JSONValue {
         switch kind {
         case .chat:
-            return envelope("chat.completion.chunk", choices: [choice(("delta", .object([])), finish: finish)], usage: usage)
+            return envelope("chat.completion.chunk", choices: [choice(("delta", .object([])), finish: finish, index: index)], usage: usage)
         case .text:
-            return envelope("text_completion", choices: [choice(("text", .string("")), finish: finish)], usage: usage)
+            return envelope("text_completion", choices: [choice(("text", .string("")), finish: finish, index: index)], usage: usage)
         }
     }
 

@@ -39,11 +39,11 @@ private final class StreamState: @unchecked Sendable {
 }
 
 extension SlotPool {
-    /// Runs `job` in `engine`'s batch while it holds `slot`, and streams its events. Dropping the stream (a
-    /// client that disconnected, a cancelled task) cancels the generation before its next token; the slot
-    /// returns to the pool when the generation ends either way.
+    /// Runs `job` in `engine`'s batch for the request holding `slot`, and streams its events. Dropping the
+    /// stream (a client that disconnected, a cancelled task) cancels the generation before its next token;
+    /// `finished` is called once when the generation ends either way (the caller releases the slot).
     nonisolated func run(_ job: GenerationJob, on slot: Slot, engine: BatchGenerator, metrics: ServerMetrics, logger: Logger,
-                         logText: Bool = false) -> AsyncThrowingStream<GenerationEvent, any Error> {
+                         logText: Bool = false, finished: @escaping @Sendable () -> Void) -> AsyncThrowingStream<GenerationEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self, bufferingPolicy: .unbounded)
         let cancel = CancelFlag()
         continuation.onTermination = { _ in cancel.set() }
@@ -51,7 +51,7 @@ extension SlotPool {
         let failed: @Sendable (any Error) -> Void = { error in
             logger.error("generation failed", metadata: ["request_id": "\(job.requestId)", "error": "\(error)"])
             continuation.finish(throwing: APIError(.internalServerError, "generation failed: \(error)", type: "server_error"))
-            Task { await self.release(slot) }
+            finished()
         }
         do {
             let constraint = try job.constraint.map { (spec) throws(GrammarError) in try TokenConstraint(grammar: spec.grammar, trie: spec.trie) }
@@ -91,11 +91,32 @@ extension SlotPool {
                 if logText { logger.info("completion text", metadata: ["request_id": "\(job.requestId)", "text": "\(r.text)"]) }
                 continuation.yield(.done(r, cancelled: steered.cancelled))
                 continuation.finish()
-                Task { await self.release(slot) }
+                finished()
             }
         } catch {
             failed(error)
         }
         return stream
+    }
+}
+
+/// Calls `action` once, after `count` calls of `done()`: the slot of a request with n choices returns to
+/// the pool when the last choice ends.
+final class Countdown: @unchecked Sendable {
+    private let lock = NSLock()
+    private var left: Int
+    private let action: @Sendable () -> Void
+
+    init(_ count: Int, _ action: @escaping @Sendable () -> Void) {
+        left = count
+        self.action = action
+    }
+
+    func done() {
+        lock.lock()
+        left -= 1
+        let fire = left == 0
+        lock.unlock()
+        if fire { action() }
     }
 }

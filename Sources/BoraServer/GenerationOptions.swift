@@ -10,6 +10,9 @@ struct GenerationOptions: Sendable {
     var stop: [String]
     var stream: Bool
     var includeUsage: Bool
+    /// Choices to generate (each its own sequence in the batch; with a seed, choice i uses seed + i).
+    var n: Int
+    static let maxChoices = 16
     /// `response_format` json_object / json_schema, compiled (nil: free text).
     var grammar: Grammar?
 
@@ -55,9 +58,8 @@ struct GenerationOptions: Sendable {
         stream = try f.bool("stream") ?? false
         includeUsage = try f.fields("stream_options")?.bool("include_usage") ?? false
 
-        if let n = try f.int("n"), n != 1 {
-            throw .unsupported("n", "n=\(n): Bora generates one choice per request for now; send n=1 (or several requests)")
-        }
+        n = try f.int("n") ?? 1
+        guard (1...Self.maxChoices).contains(n) else { throw .invalid("n", "n must be between 1 and \(Self.maxChoices), got \(n)") }
         for key in ["presence_penalty", "frequency_penalty"] {
             if let v = try f.double(key) {
                 guard (-2...2).contains(v) else { throw .invalid(key, "\(key) must be between -2 and 2, got \(v)") }

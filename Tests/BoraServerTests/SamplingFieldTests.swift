@@ -117,3 +117,55 @@ import Testing
         }
     }
 }
+
+/// `n` choices: each its own sequence in the batch, at index i, with the usage summed.
+@Suite struct ChoicesTests {
+    func int(_ v: JSONValue?) -> Int? { if case let .int(n)? = v { n } else { nil } }
+
+    @Test func severalChoicesWhole() async throws {
+        let server = try ServerFixture.server(parallel: 2)
+        try await Application(router: server.makeRouter()).test(.router) { client in
+            let r = try await client.post("/v1/completions", #"{"prompt": "Once upon a time", "max_tokens": 6, "temperature": 1, "seed": 5, "n": 3}"#)
+            #expect(r.status == .ok, "\(r.text)")
+            let body = try r.json()
+            let choices = try #require(body["choices"]?.array)
+            #expect(choices.map { int($0["index"]) } == [0, 1, 2])
+            let completion = choices.count * 6
+            #expect(int(body["usage"]?["completion_tokens"]) ?? 0 <= completion)
+            #expect(choices.allSatisfy { $0["text"]?.string != nil })
+            // Seeds seed+i: the same request gives the same three texts.
+            let again = try await client.post("/v1/completions", #"{"prompt": "Once upon a time", "max_tokens": 6, "temperature": 1, "seed": 5, "n": 3}"#)
+            #expect(try again.json()["choices"] == body["choices"])
+        }
+    }
+
+    @Test func severalChoicesStreamed() async throws {
+        let server = try ServerFixture.server(parallel: 2)
+        try await Application(router: server.makeRouter()).test(.router) { client in
+            let r = try await client.post("/v1/chat/completions", #"{"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 5, "temperature": 0.9, "n": 2, "stream": true}"#)
+            #expect(r.status == .ok)
+            var indexes = Set<Int>(), finishes = 0, usages = 0
+            for line in r.text.split(separator: "\n") where line.hasPrefix("data: {") {
+                let chunk = try JSONValue(parsing: String(line.dropFirst(6)))
+                for c in chunk["choices"]?.array ?? [] {
+                    if let i = int(c["index"]) { indexes.insert(i) }
+                    if c["finish_reason"]?.string != nil { finishes += 1 }
+                }
+                if chunk["usage"] != nil, chunk["usage"] != .null { usages += 1 }
+            }
+            #expect(indexes == [0, 1])
+            #expect(finishes == 2)
+            #expect(usages == 1)
+            #expect(r.text.hasSuffix("data: [DONE]\n\n"))
+        }
+    }
+
+    @Test func choicesWithToolsAreRefused() async throws {
+        let server = try ServerFixture.server()
+        try await Application(router: server.makeRouter()).test(.router) { client in
+            let r = try await client.post("/v1/chat/completions", #"{"messages": [{"role": "user", "content": "Hi"}], "n": 2, "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]}"#)
+            #expect(r.status.code == 422)
+            #expect(try r.json()["error"]?["param"]?.string == "n")
+        }
+    }
+}
