@@ -21,6 +21,16 @@ public struct WeightMatrix: @unchecked Sendable {
         data = t.data + firstRow * rowBytes
     }
 
+    /// An F32 matrix in memory the caller keeps alive (LoRA-merged weights).
+    init(f32 data: UnsafeRawPointer, name: String, rows: Int, cols: Int) {
+        self.name = name
+        type = .f32
+        self.rows = rows
+        self.cols = cols
+        rowBytes = cols * MemoryLayout<Float>.size
+        self.data = data
+    }
+
     /// A required matrix of shape (rows, cols).
     init(_ store: TensorStore, _ name: String, rows: Int, cols: Int) throws(FormatError) {
         let t = try store.require(name, shape: [cols, rows])
