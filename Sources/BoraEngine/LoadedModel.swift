@@ -15,12 +15,13 @@ public final class LoadedModel: Sendable {
     public let endOfGenerationTokens: [Int]
 
     /// Loads a GGUF file or a checkpoint directory: checks the architecture, binds the weights in place,
-    /// builds the tokenizer. `slidingWindow` overrides the model's window (0 removes it).
-    public init(path: String, slidingWindow: Int? = nil) throws(EngineError) {
+    /// builds the tokenizer. `slidingWindow` overrides the model's window (0 removes it); `adapters` are
+    /// LoRA adapters merged into the weights at load.
+    public init(path: String, slidingWindow: Int? = nil, adapters: [ScaledAdapter] = []) throws(EngineError) {
         self.path = path
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            do { model = try LlamaModel(path: path, slidingWindow: slidingWindow) } catch { throw .format(error) }
+            do { model = try LlamaModel(path: path, slidingWindow: slidingWindow, adapters: adapters) } catch { throw .format(error) }
             let hasTokenizer = (try? tokenizerFile(inDirectory: path)) != nil
             tokenizerBundle = hasTokenizer ? try TokenizerBundle.load(path: path) : nil
         } else {
@@ -31,7 +32,7 @@ public final class LoadedModel: Sendable {
             guard ["llama", "mistral"].contains(arch) else {
                 throw .unsupportedArchitecture(path: path, architecture: arch)
             }
-            do { model = try LlamaModel(gguf: gguf, slidingWindow: slidingWindow) } catch { throw .format(error) }
+            do { model = try LlamaModel(gguf: gguf, slidingWindow: slidingWindow, adapters: adapters) } catch { throw .format(error) }
             // A GGUF without tokenizer metadata can still run from token ids.
             tokenizerBundle = gguf.metadata["tokenizer.ggml.model"] == nil ? nil : try TokenizerBundle.fromGGUF(gguf)
         }

@@ -12,6 +12,7 @@ struct Generate: ParsableCommand {
         """)
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var adapterOptions: AdapterOptions
     @Option(name: [.customLong("prompt"), .customShort("p")], help: "The prompt text. Special-token text such as <|im_start|> becomes the special token.")
     var prompt: String?
     @Option(name: .customLong("prompt-tokens"), help: "The prompt as comma-separated token ids, instead of --prompt.")
@@ -50,7 +51,7 @@ struct Generate: ParsableCommand {
         try reportingErrors {
             let output = try OutputConstraint.load(grammarFile: grammarFile, schemaFile: schemaFile, jsonObject: jsonObject)
             let grammar = try output?.grammar()
-            let loaded = try LoadedModel(path: try modelOptions.path(), slidingWindow: slidingWindow)
+            let loaded = try LoadedModel(path: try modelOptions.path(), slidingWindow: slidingWindow, adapters: try adapterOptions.adapters())
             let prompt: [Int]
             if let promptTokens {
                 prompt = try parseTokenIds(promptTokens)

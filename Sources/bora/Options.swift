@@ -1,5 +1,6 @@
 import ArgumentParser
 import BoraEngine
+import BoraModels
 import Foundation
 
 struct ModelOptions: ParsableArguments {
@@ -9,6 +10,32 @@ struct ModelOptions: ParsableArguments {
 
     /// The file behind --model: a path as given, or a stored model's file.
     func path() throws -> String { try ModelStore().resolve(model) }
+}
+
+struct AdapterOptions: ParsableArguments {
+    @Option(name: .customLong("lora"), help: ArgumentHelp("A LoRA adapter to merge at load: a PEFT directory (adapter_config.json + adapter_model.safetensors) or a llama.cpp LoRA .gguf, with an optional scale (default 1). Repeatable.", valueName: "FILE[:SCALE]"))
+    var lora: [String] = []
+
+    /// The adapters, loaded.
+    func adapters() throws -> [ScaledAdapter] {
+        try lora.map { spec in
+            var file = spec, scale: Float = 1
+            if let colon = spec.lastIndex(of: ":"), let s = Float(spec[spec.index(after: colon)...]) {
+                file = String(spec[..<colon])
+                scale = s
+            }
+            guard scale.isFinite else { throw AdapterError(message: "--lora \(spec): the scale must be a finite number") }
+            do { return ScaledAdapter(try LoRAAdapter(path: file), scale: scale) } catch {
+                throw AdapterError(message: "--lora \(spec): \(error)")
+            }
+        }
+    }
+}
+
+/// A --lora value that cannot be used (reported as "error: ..." with exit status 1).
+struct AdapterError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }
 
 struct ThreadOptions: ParsableArguments {

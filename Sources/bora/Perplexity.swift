@@ -12,6 +12,7 @@ struct Perplexity: ParsableCommand {
         """)
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var adapterOptions: AdapterOptions
     @Option(help: "The text file to score.") var file: String
     @Option(help: "Tokens per window.") var context: Int = 512
     @OptionGroup var threads: ThreadOptions
@@ -30,7 +31,7 @@ struct Perplexity: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let loaded = try LoadedModel(path: try modelOptions.path())
+            let loaded = try LoadedModel(path: try modelOptions.path(), adapters: try adapterOptions.adapters())
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw EngineError.invalidParameter("cannot read '\(file)': check the path")
             }

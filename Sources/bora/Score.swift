@@ -12,6 +12,7 @@ struct Score: ParsableCommand {
         """)
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var adapterOptions: AdapterOptions
     @Option(help: "Comma-separated token ids.") var tokens: String
     @Option(help: "Print the full logits of the last N positions.") var last: Int = 0
     @Option(name: .customLong("sliding-window"), help: "Attention window in tokens, overriding the model's (0: none).")
@@ -29,7 +30,7 @@ struct Score: ParsableCommand {
         try reportingErrors {
             let ids = try parseTokenIds(tokens)
             guard last >= 0 else { throw EngineError.invalidParameter("--last must be 0 or more, got \(last)") }
-            let loaded = try LoadedModel(path: try modelOptions.path(), slidingWindow: slidingWindow)
+            let loaded = try LoadedModel(path: try modelOptions.path(), slidingWindow: slidingWindow, adapters: try adapterOptions.adapters())
             let session = DecoderSession(model: loaded.model, contextLength: ids.count, threads: threads.count)
             var logits: [[Float]] = []
             let s = try session.score(ids, keepLast: last) { _, row in logits.append(Array(row)) }

@@ -16,6 +16,7 @@ struct Serve: AsyncParsableCommand {
         """)
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var adapterOptions: AdapterOptions
     @Option(help: "Address to listen on (127.0.0.1: this machine only).") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
     @Option(name: .customLong("api-key"), help: "Require Authorization: Bearer KEY on every route but /health (also BORA_API_KEY).")
@@ -65,7 +66,7 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let server = try reportingErrors {
-            let loaded = try LoadedModel(path: try modelOptions.path(), slidingWindow: slidingWindow)
+            let loaded = try LoadedModel(path: try modelOptions.path(), slidingWindow: slidingWindow, adapters: try adapterOptions.adapters())
             // BoraServer's default context: the model's, at most 8192.
             try checkMemory(loaded, positions: context ?? min(loaded.config.contextLength, 8192), sessions: parallel)
             return try BoraServer(loaded: loaded, configuration: serverConfiguration, logger: logger)
