@@ -17,17 +17,18 @@ struct AdapterOptions: ParsableArguments {
     var lora: [String] = []
 
     /// The adapters, loaded.
-    func adapters() throws -> [ScaledAdapter] {
-        try lora.map { spec in
-            var file = spec, scale: Float = 1
-            if let colon = spec.lastIndex(of: ":"), let s = Float(spec[spec.index(after: colon)...]) {
-                file = String(spec[..<colon])
-                scale = s
-            }
-            guard scale.isFinite else { throw AdapterError(message: "--lora \(spec): the scale must be a finite number") }
-            do { return ScaledAdapter(try LoRAAdapter(path: file), scale: scale) } catch {
-                throw AdapterError(message: "--lora \(spec): \(error)")
-            }
+    func adapters() throws -> [ScaledAdapter] { try lora.map(Self.load) }
+
+    /// Loads "FILE[:SCALE]" (scale 1 when absent).
+    static func load(_ spec: String) throws -> ScaledAdapter {
+        var file = spec, scale: Float = 1
+        if let colon = spec.lastIndex(of: ":"), let s = Float(spec[spec.index(after: colon)...]) {
+            file = String(spec[..<colon])
+            scale = s
+        }
+        guard scale.isFinite else { throw AdapterError(message: "--lora \(spec): the scale must be a finite number") }
+        do { return ScaledAdapter(try LoRAAdapter(path: file), scale: scale) } catch {
+            throw AdapterError(message: "--lora \(spec): \(error)")
         }
     }
 }

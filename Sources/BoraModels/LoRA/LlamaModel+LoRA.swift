@@ -88,7 +88,8 @@ extension LlamaWeights {
 }
 
 extension LlamaLayerWeights {
-    func matrix(_ t: LoRAAdapter.Target, adapter: String) throws(FormatError) -> WeightMatrix {
+    /// The matrix an adapter target names (an error for the feed-forward of a mixture-of-experts layer).
+    public func matrix(_ t: LoRAAdapter.Target, adapter: String) throws(FormatError) -> WeightMatrix {
         switch t {
         case .q: return wq
         case .k: return wk
