@@ -8,27 +8,34 @@ import Darwin
 
 extension DecoderSession {
     /// The feed-forward of one layer on s.xn (n rows), result in s.o.
-    func feedForward(_ ffn: FeedForward, tokens n: Int) {
+    func feedForward(_ ffn: FeedForward, layer l: Int, tokens n: Int) {
         switch ffn {
         case let .dense(f):
-            swiGLU(f, input: s.xn, rows: n, out: s.o)
+            swiGLU(f, input: s.xn, rows: n, out: s.o, layer: l)
         case let .experts(router, experts, perToken):
             mixtureOfExperts(router: router, experts: experts, perToken: perToken, tokens: n)
         }
     }
 
-    /// out = down(silu(gate x) * up x) for `rows` inputs of width embedding.
-    func swiGLU(_ f: FeedForwardWeights, input: UnsafeMutablePointer<Float>, rows n: Int, out: UnsafeMutablePointer<Float>) {
-        let c = model.config
-        quantizeInput(input, rows: n, cols: c.embeddingLength, for: f.gate.type)
+    /// out = down(silu(gate x) * up x) for `rows` inputs of width embedding. `layer`: the dense
+    /// feed-forward of that layer, whose rows may carry run-time LoRA adapters (nil for experts).
+    func swiGLU(_ f: FeedForwardWeights, input: UnsafeMutablePointer<Float>, rows n: Int, out: UnsafeMutablePointer<Float>,
+                layer: Int? = nil) {
+        let c = model.config, e = c.embeddingLength, ffn = c.feedForwardLength
+        quantizeInput(input, rows: n, cols: e, for: f.gate.type)
         matmul(f.gate, rows: n, out: s.gate)
         if Quant.activationType(for: f.up.type) != Quant.activationType(for: f.gate.type) {
-            quantizeInput(input, rows: n, cols: c.embeddingLength, for: f.up.type)
+            quantizeInput(input, rows: n, cols: e, for: f.up.type)
         }
         matmul(f.up, rows: n, out: s.up)
-        Ops.swiglu(s.gate, s.up, n * c.feedForwardLength)
-        quantizeInput(s.gate, rows: n, cols: c.feedForwardLength, for: f.down.type)
+        if let l = layer {
+            addLoRA(.gate, layer: l, input: input, inWidth: e, rows: n, out: s.gate, outWidth: ffn)
+            addLoRA(.up, layer: l, input: input, inWidth: e, rows: n, out: s.up, outWidth: ffn)
+        }
+        Ops.swiglu(s.gate, s.up, n * ffn)
+        quantizeInput(s.gate, rows: n, cols: ffn, for: f.down.type)
         matmul(f.down, rows: n, out: out)
+        if let l = layer { addLoRA(.down, layer: l, input: s.gate, inWidth: ffn, rows: n, out: out, outWidth: e) }
     }
 
     /// Mixtral's sparse mixture of experts (mistral-inference `MoeLayer`): for each token, the top-k router

@@ -33,14 +33,17 @@ extension DecoderSession {
             }
             quantizeInput(s.xn, rows: n, cols: e, for: layer.wq.type)
             matmul(layer.wq, rows: n, out: s.q)
+            addLoRA(.q, layer: l, input: s.xn, inWidth: e, rows: n, out: s.q, outWidth: c.queryDim)
             if Quant.activationType(for: layer.wk.type) != Quant.activationType(for: layer.wq.type) {
                 quantizeInput(s.xn, rows: n, cols: e, for: layer.wk.type)
             }
             matmul(layer.wk, rows: n, out: s.k)
+            addLoRA(.k, layer: l, input: s.xn, inWidth: e, rows: n, out: s.k, outWidth: c.kvDim)
             if Quant.activationType(for: layer.wv.type) != Quant.activationType(for: layer.wk.type) {
                 quantizeInput(s.xn, rows: n, cols: e, for: layer.wv.type)
             }
             matmul(layer.wv, rows: n, out: s.v)
+            addLoRA(.v, layer: l, input: s.xn, inWidth: e, rows: n, out: s.v, outWidth: c.kvDim)
 
             for t in 0..<n {
                 rope(s.q + t * c.queryDim, heads: c.headCount, position: positions[t])
@@ -61,12 +64,13 @@ extension DecoderSession {
 
             quantizeInput(s.att, rows: n, cols: c.queryDim, for: layer.wo.type)
             matmul(layer.wo, rows: n, out: s.o)
+            addLoRA(.o, layer: l, input: s.att, inWidth: c.queryDim, rows: n, out: s.o, outWidth: e)
             Ops.add(s.x, s.o, n * e)
 
             for t in 0..<n {
                 Ops.rmsNorm(s.x + t * e, weight: layer.ffnNorm, eps: c.rmsNormEpsilon, out: s.xn + t * e, e)
             }
-            feedForward(layer.feedForward, tokens: n)
+            feedForward(layer.feedForward, layer: l, tokens: n)
             Ops.add(s.x, s.o, n * e)
         }
         switch rows {

@@ -14,6 +14,13 @@ public final class DecoderSession: @unchecked Sendable {
     let pool: ThreadPool
     let s: Scratch
 
+    /// A LoRA adapter applied at run time (unmerged) to what `evaluate` computes; nil: none.
+    public var adapter: ScaledAdapter? {
+        didSet { rowAdapters = adapter.map { [$0] } ?? [] }
+    }
+    /// The adapter of each row of the current forward step (one entry: all rows; empty: none).
+    var rowAdapters: [ScaledAdapter?] = []
+
     /// Where the next token goes.
     public var position: Int { cache.count }
 
@@ -47,7 +54,8 @@ public final class DecoderSession: @unchecked Sendable {
     /// One decode step of several sequences at once: `tokens[i]` goes at the next position of `caches[i]`,
     /// and `logits(i, row)` gets the vocabulary logits after it. All rows share each weight read, which is
     /// what makes serving several streams cheaper than running them one after another.
-    public func decode(_ tokens: [Int], caches: [KVCache],
+    /// `adapters[i]` (if given) is the run-time LoRA adapter of sequence i.
+    public func decode(_ tokens: [Int], caches: [KVCache], adapters: [ScaledAdapter?] = [],
                        _ logits: (Int, UnsafeBufferPointer<Float>) throws -> Void) throws {
         guard !tokens.isEmpty else { throw ModelError.emptyInput }
         guard tokens.count == caches.count, tokens.count <= maxBatch else {
@@ -64,6 +72,9 @@ public final class DecoderSession: @unchecked Sendable {
                 throw ModelError.invalidBatch("cache \(i) appears twice in one step: each sequence gets one row")
             }
         }
+        let own = rowAdapters
+        rowAdapters = adapters.contains { $0 != nil } ? adapters + Array(repeating: nil, count: max(0, tokens.count - adapters.count)) : []
+        defer { rowAdapters = own }
         forwardChunk(tokens, rows: .sequences(caches), logitRows: Array(tokens.indices))
         for i in tokens.indices {
             try logits(i, UnsafeBufferPointer(start: s.logits + i * vocab, count: vocab))

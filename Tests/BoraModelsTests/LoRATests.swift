@@ -39,6 +39,43 @@ import Testing
         }
     }
 
+    /// Unmerged, at run time: the same logits as peft, and in one batched step a row with the adapter and
+    /// a row without each get their own.
+    @Test(arguments: ["hf", "model.gguf"])
+    func runtimeAdapterMatchesPeftAndMixesInABatch(base: String) throws {
+        let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: Self.lora.appendingPathComponent("golden.json")))
+        let adapter = ScaledAdapter(try LoRAAdapter(path: Self.lora.path), scale: 0.5)
+        let model = try LlamaModel(path: Self.dir.appendingPathComponent(base).path)
+        let session = DecoderSession(model: model, contextLength: 64, threads: 2)
+        session.adapter = adapter
+        let seq = golden.sequences[0]
+        var worst = 0.0
+        try session.evaluate(seq.tokens, logitsFor: .all) { i, row in
+            for (a, b) in zip(row, seq.logitsHalf[i]) { worst = max(worst, abs(Double(a) - b)) }
+        }
+        #expect(worst < 1e-4, "\(base) run-time adapter: \(worst)")
+
+        // Reference rows: the base alone, and the adapter alone, after the same prefix.
+        let prefix = Array(seq.tokens.dropLast()), last = seq.tokens.last ?? 0
+        func alone(_ a: ScaledAdapter?) throws -> [Float] {
+            let s = DecoderSession(model: model, contextLength: 64, threads: 1)
+            s.adapter = a
+            return try s.next(seq.tokens)
+        }
+        let withAdapter = try alone(adapter), without = try alone(nil)
+        let engine = DecoderSession(model: model, contextLength: 64, threads: 2)
+        let c1 = engine.makeCache(), c2 = engine.makeCache()
+        engine.adapter = adapter
+        try engine.using(c1) { try engine.evaluate(prefix) }
+        engine.adapter = nil
+        try engine.using(c2) { try engine.evaluate(prefix) }
+        var rows: [[Float]] = [[], []]
+        try engine.decode([last, last], caches: [c1, c2], adapters: [adapter, nil]) { i, row in rows[i] = Array(row) }
+        #expect(zip(rows[0], withAdapter).allSatisfy { abs($0 - $1) < 1e-4 })
+        #expect(zip(rows[1], without).allSatisfy { abs($0 - $1) < 1e-4 })
+        #expect(zip(withAdapter, without).contains { abs($0 - $1) > 1e-3 })
+    }
+
     /// Scale 0 is the base model.
     @Test func scaleZeroIsTheBase() throws {
         let base = try LlamaModel(path: Self.dir.appendingPathComponent("hf").path)

@@ -46,13 +46,12 @@ extension LlamaWeights {
                         throw FormatError.invalid(path: adapter.path, what: "layer \(l) \(target): the adapter is for a \(f.rows)x\(f.cols) matrix, the model's is \(w.rows)x\(w.cols): it was made for another model")
                     }
                     let heads = target == .q ? c.headCount : target == .k ? c.headCountKV : 0
-                    let rowOrder = heads > 0 && adapter.ropeStyle != c.ropeStyle
-                        ? Self.ropeRowOrder(rows: f.rows, heads: heads, toPairs: c.ropeStyle == .adjacentPairs) : nil
+                    let permute = heads > 0 && adapter.ropeStyle != c.ropeStyle
                     let merged = owned.make(rows: w.rows, cols: w.cols)
                     for r in 0..<w.rows { w.row(r, into: merged + r * w.cols) }
                     let s = sa.scale * adapter.scale
                     for r in 0..<w.rows {
-                        let br = rowOrder?[r] ?? r
+                        let br = permute ? f.sourceRow(r, heads: heads, model: c.ropeStyle) : r
                         let dst = merged + r * w.cols
                         for k in 0..<f.rank {
                             let coefficient = s * f.b[br * f.rank + k]
@@ -70,20 +69,18 @@ extension LlamaWeights {
                             ropeFrequencyFactors: ropeFrequencyFactors)
     }
 
-    /// For each row of the model's layout, the row of the adapter's layout it comes from: llama.cpp's
-    /// converter permutation (halves to pairs) or its inverse, per head.
-    static func ropeRowOrder(rows: Int, heads: Int, toPairs: Bool) -> [Int] {
+}
+
+extension LoRAAdapter.Factors {
+    /// The row of B (in the adapter's RoPE layout) that feeds row `r` of a Q or K matrix in the model's
+    /// layout `model`: llama.cpp's converter permutation (halves to pairs) or its inverse, per head.
+    @inline(__always) func sourceRow(_ r: Int, heads: Int, model: RopeStyle) -> Int {
         let dim = rows / heads, half = dim / 2
-        var order = [Int](repeating: 0, count: rows)
-        for h in 0..<heads {
-            for i in 0..<half {
-                for j in 0..<2 {
-                    let pairs = h * dim + 2 * i + j, halves = h * dim + j * half + i
-                    if toPairs { order[pairs] = halves } else { order[halves] = pairs }
-                }
-            }
+        let h = r / dim, rem = r % dim
+        switch model {
+        case .adjacentPairs: return h * dim + (rem % 2) * half + rem / 2   // model pairs <- adapter halves
+        case .halves: return h * dim + 2 * (rem % half) + rem / half        // model halves <- adapter pairs
         }
-        return order
     }
 }
 
