@@ -1,4 +1,5 @@
 import BoraEngine
+import BoraModels
 import BoraTokenizers
 import Hummingbird
 
@@ -15,8 +16,9 @@ extension BoraServer {
         let tokens = try prompt(fields)
         let maxTokens = try budget(promptTokens: tokens.count, requested: options.maxTokens)
         let format = CompletionFormat(kind: kind, model: card.id)
-        let job = GenerationJob(prompt: tokens, maxTokens: maxTokens, sampling: options.sampling, stop: options.stop, requestId: format.id,
+        var job = GenerationJob(prompt: tokens, maxTokens: maxTokens, sampling: options.sampling, stop: options.stop, requestId: format.id,
                                 constraint: try constraint(tools?.grammar ?? options.grammar, specials: tools?.format.specials ?? []))
+        job.adapter = try adapter(fields)
         let queued = await pool.queued
         context.logger.info("completion", metadata: [
             "request_id": "\(format.id)", "prompt_tokens": "\(tokens.count)", "max_tokens": "\(maxTokens)",
@@ -59,6 +61,18 @@ extension BoraServer {
         }
         let usage = CompletionFormat.usage(prompt: tokens.count, completion: completionTokens)
         return Self.json(format.response(choices, usage: usage))
+    }
+
+    /// The request's `adapter` (a name given to `bora serve --lora NAME=FILE`), if any.
+    func adapter(_ f: JSONFields) throws(APIError) -> ScaledAdapter? {
+        guard let name = try f.string("adapter") else { return nil }
+        guard let a = configuration.adapters[name] else {
+            let known = configuration.adapters.keys.sorted()
+            throw APIError.invalid("adapter", known.isEmpty
+                ? "adapter '\(name)': this server has no LoRA adapters (start it with --lora NAME=FILE)"
+                : "adapter '\(name)' is not loaded; loaded adapters: \(known.joined(separator: ", "))")
+        }
+        return a
     }
 
     /// The body as a JSON value: 413 beyond the configured size, 400 when it is not JSON.

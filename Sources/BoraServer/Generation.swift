@@ -1,4 +1,5 @@
 import BoraEngine
+import BoraModels
 import Foundation
 import Logging
 
@@ -26,6 +27,8 @@ struct GenerationJob: Sendable {
     var requestId: String
     /// Constrained decoding (response_format, forced tool calls).
     var constraint: ConstraintSpec?
+    /// The request's run-time LoRA adapter (`adapter` field), if any.
+    var adapter: ScaledAdapter?
 }
 
 /// Stop-sequence and timing state of one generation, touched only on the decoding thread.
@@ -55,7 +58,8 @@ extension SlotPool {
         }
         do {
             let constraint = try job.constraint.map { (spec) throws(GrammarError) in try TokenConstraint(grammar: spec.grammar, trie: spec.trie) }
-            try engine.submit(prompt: job.prompt, maxTokens: job.maxTokens, sampling: job.sampling, constraint: constraint) { piece, _, logprob in
+            try engine.submit(prompt: job.prompt, maxTokens: job.maxTokens, sampling: job.sampling, constraint: constraint,
+                              adapter: job.adapter) { piece, _, logprob in
                 if cancel.isSet { return .cancel }
                 let now = Clock.now()
                 if let last = stops.lastToken {

@@ -109,6 +109,16 @@ enum Prompts {
             throw APIError(.badRequest, "prompt is required", param: "prompt", code: "missing_required_parameter")
         }
         let prompt: String
+        // Token ids (OpenAI's array-of-integers prompt): used as they are.
+        if let a = v.array, !a.isEmpty, a.allSatisfy({ if case .int = $0 { true } else { false } }) {
+            let vocab = loaded.config.vocabularySize
+            return try a.map { (t) throws(APIError) -> Int in
+                guard case let .int(id) = t, (0..<vocab).contains(id) else {
+                    throw .invalid("prompt", "prompt token ids must be in 0..<\(vocab)")
+                }
+                return id
+            }
+        }
         if let s = v.string {
             prompt = s
         } else if let a = v.array, a.count == 1, let s = a[0].string {

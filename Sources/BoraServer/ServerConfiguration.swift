@@ -1,7 +1,8 @@
+import BoraModels
 import Foundation
 
 /// How `bora serve` runs: where it listens, who may call it, and how much work it takes at once.
-public struct ServerConfiguration: Sendable, Equatable {
+public struct ServerConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     public var port: Int = 8080
     /// When set, every route but `/health` needs `Authorization: Bearer <apiKey>`.
@@ -15,6 +16,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var contextLength: Int?
     /// Threads of the forward steps (shared by all slots); nil: one per core.
     public var threads: Int?
+    /// LoRA adapters a request can choose by name (`"adapter": NAME`), applied at run time, unmerged.
+    public var adapters: [String: ScaledAdapter] = [:]
     /// Logs each request's prompt and generated text (off by default: logs carry ids, sizes and timings only).
     public var logPrompts = false
     /// Largest request body accepted (413 beyond).

@@ -19,6 +19,22 @@ struct AdapterOptions: ParsableArguments {
     /// The adapters, loaded.
     func adapters() throws -> [ScaledAdapter] { try lora.map(Self.load) }
 
+    /// For `serve`: "NAME=FILE[:SCALE]" adapters are kept separate, chosen per request by name (run time,
+    /// unmerged); plain "FILE[:SCALE]" ones are merged into the served weights.
+    func serverAdapters() throws -> (merged: [ScaledAdapter], named: [String: ScaledAdapter]) {
+        var merged: [ScaledAdapter] = [], named: [String: ScaledAdapter] = [:]
+        for spec in lora {
+            if let eq = spec.firstIndex(of: "="), !spec[..<eq].contains("/") {
+                let name = String(spec[..<eq])
+                guard !name.isEmpty, named[name] == nil else { throw AdapterError(message: "--lora \(spec): adapter names must be non-empty and unique") }
+                named[name] = try Self.load(String(spec[spec.index(after: eq)...]))
+            } else {
+                merged.append(try Self.load(spec))
+            }
+        }
+        return (merged, named)
+    }
+
     /// Loads "FILE[:SCALE]" (scale 1 when absent).
     static func load(_ spec: String) throws -> ScaledAdapter {
         var file = spec, scale: Float = 1

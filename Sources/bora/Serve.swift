@@ -66,10 +66,13 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let server = try reportingErrors {
-            let loaded = try LoadedModel(path: try modelOptions.path(), slidingWindow: slidingWindow, adapters: try adapterOptions.adapters())
+            let (merged, named) = try adapterOptions.serverAdapters()
+            var configuration = serverConfiguration
+            configuration.adapters = named
+            let loaded = try LoadedModel(path: try modelOptions.path(), slidingWindow: slidingWindow, adapters: merged)
             // BoraServer's default context: the model's, at most 8192.
             try checkMemory(loaded, positions: context ?? min(loaded.config.contextLength, 8192), sessions: parallel)
-            return try BoraServer(loaded: loaded, configuration: serverConfiguration, logger: logger)
+            return try BoraServer(loaded: loaded, configuration: configuration, logger: logger)
         }
         logger.info("serving", metadata: [
             "model": "\(server.modelId)", "address": "http://\(host):\(port)", "parallel": "\(parallel)",

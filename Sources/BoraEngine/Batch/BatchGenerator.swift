@@ -45,14 +45,17 @@ public final class BatchGenerator: @unchecked Sendable {
 
     deinit { shutdown() }
 
-    /// Queues a generation, constrained to a grammar when `constraint` is set (the job owns it from here on).
+    /// Queues a generation, constrained to a grammar when `constraint` is set (the job owns it from here on),
+    /// with a run-time LoRA `adapter` if given (rows of one step may use different adapters).
     /// Parameter and context-window errors are thrown here; errors of the run itself reach `onDone`. The text arrives in `onPiece` (which steers, as in `Generator.generate`), the result
     /// in `onDone`, exactly once.
     public func submit(prompt: [Int], maxTokens: Int, sampling: SamplingParameters, constraint: TokenConstraint? = nil,
+                       adapter: ScaledAdapter? = nil,
                        onPiece: @escaping PieceHandler, onDone: @escaping DoneHandler) throws(EngineError) {
         let state = try SequenceState(loaded: loaded, prompt: prompt, maxTokens: maxTokens, sampling: sampling,
                                       capacity: contextLength, constraint: constraint)
         let job = BatchJob(state: state, onPiece: onPiece, onDone: onDone)
+        job.adapter = adapter
         lock.lock()
         defer { lock.unlock() }
         guard !stopping else {
@@ -145,6 +148,8 @@ public final class BatchGenerator: @unchecked Sendable {
         cache.reset()
         job.state.started = Clock.now()
         do {
+            session.adapter = job.adapter
+            defer { session.adapter = nil }
             let logits = try session.using(cache) { try session.next(job.state.prompt) }
             job.state.prefilled = Clock.now()
             job.next = try logits.withUnsafeBufferPointer { (row) throws(EngineError) in try job.state.advance(row, onPiece: job.onPiece) }
@@ -158,7 +163,7 @@ public final class BatchGenerator: @unchecked Sendable {
     /// One forward step over every active job; the ones that end leave.
     private func step(_ active: inout [BatchJob]) {
         do {
-            try session.decode(active.map { $0.next ?? 0 }, caches: active.compactMap(\.cache)) { i, row in
+            try session.decode(active.map { $0.next ?? 0 }, caches: active.compactMap(\.cache), adapters: active.map(\.adapter)) { i, row in
                 let job = active[i]
                 job.next = try job.state.advance(row, onPiece: job.onPiece)
             }
@@ -202,6 +207,8 @@ final class BatchJob {
     let onPiece: BatchGenerator.PieceHandler
     let onDone: BatchGenerator.DoneHandler
     var cache: KVCache?
+    /// The LoRA adapter this generation runs with (unmerged), if any.
+    var adapter: ScaledAdapter?
     var next: Int?
     var failure: EngineError?
 
