@@ -8,7 +8,7 @@ scripts/install-model.sh
 scripts/install-mistral-tokenizers.sh >/dev/null
 scripts/install-sdk-clients.sh
 swift build -c release --build-tests
-python3 -c "import llama_cpp" 2>/dev/null || echo "note: llama-cpp-python is not installed; QuantizeCLITests skips the llama.cpp compatibility check" >&2
+python3 -c "import llama_cpp" 2>/dev/null || echo "note: llama-cpp-python is not installed; QuantizeCLITests and ConvertTokenizerTests skip the llama.cpp compatibility checks" >&2
 swift test -c release --skip-build "$@"
 # The official OpenAI and Mistral SDKs against a live server (skipped when a test filter is given).
 if [ $# -eq 0 ]; then python3 scripts/test_sdk_clients.py; fi
