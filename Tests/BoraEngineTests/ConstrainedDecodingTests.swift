@@ -25,7 +25,8 @@ import Testing
         let ids = try tokenizer.encode(text, addBos: false, parseSpecial: false)
         for (step, id) in ([-1] + ids).enumerated() {
             if id >= 0 { try constraint.accept(id) }
-            for remaining in [1000, constraint.distance + 1] {
+            // Loose, the byte bound, the token cost (tight) and below it (the least-cost fallback).
+            for remaining in [1000, constraint.distance + 1, max(1, constraint.finishCost), max(1, constraint.finishCost - 1)] {
                 let mask = try constraint.mask(remaining: remaining)
                 var mismatches = 0
                 for t in 0..<trie.vocabularySize {

@@ -36,6 +36,19 @@ import Testing
         #expect(m.accepts(try m.advance(s, text: "}")))
     }
 
+    /// Right recursion is a loop, not a deeper stack: inside a string and between array items the state
+    /// repeats (so its mask is computed once).
+    @Test func repetitionRevisitsTheSameState() throws {
+        let string = try GrammarMatcher(try JSONSchemaCompiler.grammar(schema: try schema(#"{"type": "string"}"#)))
+        let inside = try string.advance(string.initial, text: "\"ab")
+        #expect(inside != 0)
+        #expect(try string.advance(inside, text: "cd é") == inside)
+        let array = try GrammarMatcher(try JSONSchemaCompiler.grammar(schema: try schema(#"{"type": "array", "items": {"type": "integer"}}"#)))
+        let one = try array.advance(array.initial, text: "[1,")
+        #expect(one != 0)
+        #expect(try array.advance(one, text: "22, 3,") == one)
+    }
+
     @Test func badGrammarsAreClearErrors() {
         #expect(throws: GrammarError.leftRecursion("root")) { try Grammar(gbnf: #"root ::= root "a" | "b""#) }
         #expect(throws: GrammarError.admitsNoString) { try Grammar(gbnf: #"root ::= "a" root"#) }

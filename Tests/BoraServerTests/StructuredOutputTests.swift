@@ -83,6 +83,27 @@ struct StructuredOutputTests {
         }
     }
 
+    /// The request of the bug report: the shortest call is longer in bytes than max_tokens, and the call
+    /// still closes in time (it used to end in "<" with finish_reason "length" and no tool_calls).
+    @Test func forcedToolCallWithinSmallMaxTokens() async throws {
+        let server = try ServerFixture.server()
+        try await Application(router: server.makeRouter()).test(.router) { client in
+            let tool = #"{"type": "function", "function": {"name": "get_weather", "description": "Current weather in a city", "parameters": {"type": "object", "properties": {"city": {"type": "string"}, "unit": {"enum": ["c", "f"]}}, "required": ["city", "unit"]}}}"#
+            let r = try await client.post("/v1/chat/completions", #"""
+                {"messages": [{"role": "user", "content": "Weather in Paris?"}], "temperature": 0, "max_tokens": 64,
+                 "tools": [\#(tool)], "tool_choice": "required"}
+                """#)
+            #expect(r.status == .ok, "\(r.text)")
+            let choice0 = try r.json()["choices"]?.array?.first
+            #expect(choice0?["finish_reason"]?.string == "tool_calls", "\(r.text)")
+            let call = try #require(choice0?["message"]?["tool_calls"]?.array?.first, "\(r.text)")
+            #expect(call["function"]?["name"]?.string == "get_weather")
+            let arguments = try JSONValue(parsing: call["function"]?["arguments"]?.string ?? "")
+            let schema = try #require(try JSONValue(parsing: tool)["function"]?["parameters"])
+            #expect(JSONSchemaValidator.violation(of: arguments, against: schema) == nil, "\(arguments)")
+        }
+    }
+
     @Test func streamedToolCall() async throws {
         let server = try ServerFixture.server()
         try await Application(router: server.makeRouter()).test(.router) { client in

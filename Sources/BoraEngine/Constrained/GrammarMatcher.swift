@@ -15,17 +15,17 @@ public final class GrammarMatcher {
     /// Most distinct stacks and states kept before refusing (bounds memory on adversarial grammars).
     static let maxNodes = 2_000_000
 
-    private var nodePos: [Int32] = []
+    private(set) var nodePos: [Int32] = []
     private var nodeParent: [Int32] = []
     private var nodeDistance: [Int] = []
     private var nodeIndex: [UInt64: Int32] = [:]
-    private var sets: [[Int32]] = [[]]
+    private(set) var sets: [[Int32]] = [[]]
     private var setDistance: [Int] = [Grammar.infinite]
     private var setIndex: [[Int32]: Int32] = [[]: 0]
     private var advanceMemo: [UInt64: State] = [:]
-    /// `advance` results for ASCII, per state (-1: not computed yet): an array read on the mask walk's
-    /// hot path instead of a hash lookup.
-    private var asciiNext: [[State]] = [[State](repeating: 0, count: 128)]
+    /// `advance` results for ASCII, 128 per state (-1: not computed yet): one flat array read on the mask
+    /// walk's hot path instead of a hash lookup.
+    private var asciiNext = [State](repeating: 0, count: 128)
     private var work = 0
     public private(set) var initial: State = 0
 
@@ -40,7 +40,7 @@ public final class GrammarMatcher {
     /// True when the input so far is a complete string of the grammar.
     public func accepts(_ s: State) -> Bool { sets[Int(s)].first == Self.accept }
     /// True when the input so far is complete and nothing may follow it.
-    public func isFinal(_ s: State) -> Bool { sets[Int(s)] == [Self.accept] }
+    public func isFinal(_ s: State) -> Bool { sets[Int(s)].count == 1 && sets[Int(s)][0] == Self.accept }
     /// Shortest number of UTF-8 bytes that completes the input (0 when complete; `Grammar.infinite` if dead).
     public func distance(_ s: State) -> Int { setDistance[Int(s)] }
 
@@ -48,7 +48,7 @@ public final class GrammarMatcher {
     public func advance(_ s: State, _ c: UInt32) throws(GrammarError) -> State {
         if s == 0 { return 0 }
         if c < 128 {
-            let hit = asciiNext[Int(s)][Int(c)]
+            let hit = asciiNext[Int(s) << 7 | Int(c)]
             if hit >= 0 { return hit }
         }
         let key = UInt64(UInt32(bitPattern: s)) << 21 | UInt64(c)
@@ -61,7 +61,7 @@ public final class GrammarMatcher {
             try expand(pos + 1, parent: nodeParent[Int(node)], into: &out)
         }
         let next = try intern(out)
-        if c < 128 { asciiNext[Int(s)][Int(c)] = next } else { advanceMemo[key] = next }
+        if c < 128 { asciiNext[Int(s) << 7 | Int(c)] = next } else { advanceMemo[key] = next }
         return next
     }
 
@@ -96,7 +96,11 @@ public final class GrammarMatcher {
         case .chars:
             out.append(try node(pos, parent))
         case let .rule(r):
-            let cont = try node(pos + 1, parent)
+            // A rule at the end of an alternative returns straight to the parent (a tail call, as llama.cpp
+            // does), so that right recursion such as `x*` does not grow the stack: inside a JSON string the
+            // state after each character is the same state, and its mask is cached.
+            let cont: Int32
+            if case .end = grammar.elements[pos + 1] { cont = parent } else { cont = try node(pos + 1, parent) }
             for a in grammar.alternatives[r] { try expand(a, parent: cont, into: &out) }
         }
     }
@@ -120,7 +124,7 @@ public final class GrammarMatcher {
         guard sets.count < Self.maxNodes else { throw .tooAmbiguous }
         let s = State(sets.count)
         sets.append(key)
-        asciiNext.append([State](repeating: -1, count: 128))
+        asciiNext.append(contentsOf: repeatElement(-1, count: 128))
         setDistance.append(key.map { $0 == Self.accept ? 0 : nodeDistance[Int($0)] }.min() ?? Grammar.infinite)
         setIndex[key] = s
         return s

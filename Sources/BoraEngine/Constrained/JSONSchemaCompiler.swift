@@ -74,7 +74,9 @@ public struct JSONSchemaCompiler {
 
     mutating func primitive(_ name: String) -> String {
         switch name {
-        case "ws": return define("ws", "( \" \" | \"\\n\" \" \"{0,8} )?")
+        // At most one space between JSON tokens: no newlines or indentation for a model to spend tokens on
+        // (llama.cpp's json-schema-to-grammar also bounds whitespace, less tightly).
+        case "ws": return define("ws", "\" \"?")
         case "char": return define("char", "[^\"\\\\\\x00-\\x1F] | \"\\\\\" ( [\"\\\\/bfnrt] | \"u\" ( [0-9a-cA-Ce-fE-F] [0-9a-fA-F]{3} | [dD] [0-7] [0-9a-fA-F]{2} ) )")
         case "string": _ = primitive("char"); return define("string", "\"\\\"\" char* \"\\\"\"")
         case "integer": return define("integer", "\"-\"? ( \"0\" | [1-9] [0-9]{0,15} )")

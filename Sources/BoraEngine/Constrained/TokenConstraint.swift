@@ -2,27 +2,39 @@
 /// tokens allowed next, computed by one walk of the `TokenTrie` and cached per grammar state (inside a JSON
 /// string the state repeats, so most steps are cache hits).
 ///
-/// Completion near the token limit: each state knows the shortest number of bytes that completes it. When
-/// few tokens are left, only tokens after which the output can still be completed within the remaining
-/// tokens (counting one byte per token, which the vocabulary's single-byte tokens make possible) are
-/// allowed, so the output is complete when the limit arrives as long as `maxTokens` was at least the
-/// grammar's shortest completion when the budget became tight. If no token qualifies, the plain mask is used.
+/// Completion within the token limit: the cost of a state is the number of tokens that spell its shortest
+/// completion (`GrammarMatcher.shortestCompletion`, split by `TokenTrie.fewestTokens`), an upper bound on
+/// what finishing takes. A token is allowed only when the cost after it fits in the tokens left after it.
+/// The first token of the spelling of a state's completion leaves the rest of that spelling, so the cost
+/// falls by one per step along it and the output is complete when the limit arrives whenever `maxTokens`
+/// was at least the initial cost. If no token fits (a limit below that), the tokens of least cost are
+/// allowed, which finishes as soon as possible.
 public final class TokenConstraint {
     public let matcher: GrammarMatcher
     public let trie: TokenTrie
     /// Grammar state and the leading bytes of a character split across tokens.
     private(set) var state: GrammarMatcher.State
     private(set) var partial = UTF8Partial()
-    private var cache: [UInt64: (mask: [UInt64], maxAfterDistance: Int)] = [:]
-    private var setScratch: [GrammarMatcher.State] = []
-    private var partialScratch: [UTF8Partial] = []
+    private var cache: [UInt64: MaskEntry] = [:]
+    /// Finishing cost in tokens per (state, partial) key.
+    private var costs: [UInt64: Int] = [:]
+    /// Masked logits, reused across steps (sampling with a mask).
+    var logitScratch: [Float] = []
+
+    /// The plain mask of a state, the distinct states its tokens lead to, the longest shortest completion in
+    /// bytes after any of them, and (computed when a limit first nears) the least and greatest cost in tokens
+    /// after them.
+    struct MaskEntry {
+        var mask: [UInt64]
+        var next: [UInt64]
+        var maxBytes: Int
+        var costRange: (least: Int, most: Int)?
+    }
 
     public init(grammar: Grammar, trie: TokenTrie) throws(GrammarError) {
         matcher = try GrammarMatcher(grammar)
         self.trie = trie
         state = matcher.initial
-        setScratch = .init(repeating: 0, count: trie.maxDepth + 1)
-        partialScratch = .init(repeating: UTF8Partial(), count: trie.maxDepth + 1)
     }
 
     /// True when the output so far is a complete string of the grammar.
@@ -31,9 +43,15 @@ public final class TokenConstraint {
     public var isFinal: Bool { partial.pending == 0 && matcher.isFinal(state) }
     /// Shortest number of bytes that completes the output.
     public var distance: Int { Self.distance(matcher, state, partial) }
+    /// Tokens that certainly suffice to complete the output (`Grammar.infinite` when the vocabulary cannot).
+    public var finishCost: Int { (try? cost(Self.key(state, partial))) ?? Grammar.infinite }
 
     static func distance(_ m: GrammarMatcher, _ s: GrammarMatcher.State, _ p: UTF8Partial) -> Int {
         min(m.distance(s) + Int(p.pending), Grammar.infinite)
+    }
+
+    @inline(__always) static func key(_ s: GrammarMatcher.State, _ p: UTF8Partial) -> UInt64 {
+        UInt64(UInt32(bitPattern: s)) << 32 | UInt64(p.packed)
     }
 
     /// Moves the state past `token` (end-of-generation tokens leave it as it is).
@@ -46,14 +64,17 @@ public final class TokenConstraint {
         partial = p
     }
 
-    /// True when `token` may come next with `remaining` tokens left (itself included).
+    /// True when `token` may come next with `remaining` tokens left (itself included): the scalar reference
+    /// of `mask(remaining:)`.
     public func allows(_ token: Int, remaining: Int) throws(GrammarError) -> Bool {
         if trie.endOfGeneration.contains(token) { return isComplete }
         guard token >= 0, token < trie.tokenBytes.count, !trie.tokenBytes[token].isEmpty,
               let (s, p) = try walk(trie.tokenBytes[token]) else { return false }
-        // Allowed by the mask exactly when completable within the tokens left (a token that is not is left
-        // out of both the cached and the budgeted mask; the rare fallback is handled by `mask`).
-        return Self.distance(matcher, s, p) <= remaining - 1
+        // With every byte a token, a completion of n bytes costs at most n tokens (no need to spell it).
+        if trie.spellsEveryByte, try completionLength(s, p) <= remaining - 1 { return true }
+        let after = try cost(Self.key(s, p))
+        if after <= remaining - 1 { return true }
+        return after <= (try costRange(Self.key(state, partial)).least)
     }
 
     private func walk(_ bytes: [UInt8]) throws(GrammarError) -> (GrammarMatcher.State, UTF8Partial)? {
@@ -67,6 +88,10 @@ public final class TokenConstraint {
 
     @inline(__always)
     private func step(_ s: GrammarMatcher.State, _ p: UTF8Partial, _ b: UInt8) throws(GrammarError) -> (GrammarMatcher.State, UTF8Partial)? {
+        if p.pending == 0, b < 0x80 {
+            let n = try matcher.advance(s, UInt32(b))
+            return n == 0 ? nil : (n, p)
+        }
         var p = p
         switch p.feed(b) {
         case .invalid: return nil
@@ -78,18 +103,53 @@ public final class TokenConstraint {
         }
     }
 
-    /// The tokens allowed next as a bitmask over the vocabulary (bit `id % 64` of word `id / 64`).
-    public func mask(remaining: Int) throws(GrammarError) -> [UInt64] {
-        let entry = try cachedMask()
-        if entry.maxAfterDistance <= remaining - 1 { return entry.mask }
-        let (m, _) = try computeMask(budget: remaining - 1)
-        return m.contains { $0 != 0 } ? m : entry.mask
+    /// Bytes of the shortest completion after (s, p) (the matcher's distance when no character is pending).
+    private func completionLength(_ s: GrammarMatcher.State, _ p: UTF8Partial) throws(GrammarError) -> Int {
+        if p.pending == 0 { return matcher.distance(s) }
+        let range = p.range
+        return try matcher.completionLength(s, pending: Int(p.pending), lo: range.lo, hi: range.hi)
     }
 
-    private func cachedMask() throws(GrammarError) -> (mask: [UInt64], maxAfterDistance: Int) {
-        let key = UInt64(UInt32(bitPattern: state)) << 32 | UInt64(partial.packed)
+    /// Tokens that spell the shortest completion of a (state, partial) key (cached).
+    private func cost(_ key: UInt64) throws(GrammarError) -> Int {
+        if let c = costs[key] { return c }
+        let p = UTF8Partial(packed: UInt32(truncatingIfNeeded: key))
+        let s = GrammarMatcher.State(bitPattern: UInt32(truncatingIfNeeded: key >> 32))
+        var c = Grammar.infinite
+        let range = p.range
+        if let bytes = try matcher.shortestCompletion(s, pending: Int(p.pending), lo: range.lo, hi: range.hi),
+           let n = trie.fewestTokens(bytes) { c = n }
+        costs[key] = c
+        return c
+    }
+
+    private func costRange(_ key: UInt64) throws(GrammarError) -> (least: Int, most: Int) {
+        var entry = try cachedEntry(key)
+        if let r = entry.costRange { return r }
+        var least = Grammar.infinite, most = 0
+        for k in entry.next {
+            let c = try cost(k)
+            least = min(least, c)
+            most = max(most, c)
+        }
+        entry.costRange = (least, most)
+        cache[key] = entry
+        return (least, most)
+    }
+
+    /// The tokens allowed next as a bitmask over the vocabulary (bit `id % 64` of word `id / 64`).
+    public func mask(remaining: Int) throws(GrammarError) -> [UInt64] {
+        let key = Self.key(state, partial)
+        let entry = try cachedEntry(key)
+        if trie.spellsEveryByte, entry.maxBytes <= remaining - 1 { return entry.mask }
+        let range = try costRange(key)
+        if range.most <= remaining - 1 { return entry.mask }
+        return try computeMask(costLimit: max(remaining - 1, range.least)).mask
+    }
+
+    private func cachedEntry(_ key: UInt64) throws(GrammarError) -> MaskEntry {
         if let hit = cache[key] { return hit }
-        let entry = try computeMask(budget: nil)
+        let entry = try computeMask(costLimit: nil)
         guard entry.mask.contains(where: { $0 != 0 }) else {
             throw .deadEnd("no token of the vocabulary continues the output and it is not complete")
         }
@@ -97,27 +157,40 @@ public final class TokenConstraint {
         return entry
     }
 
-    private func computeMask(budget: Int?) throws(GrammarError) -> (mask: [UInt64], maxAfterDistance: Int) {
+    /// One walk of the trie: the tokens that continue the output (and, with `costLimit`, whose cost after
+    /// them is at most that), and the distinct states they lead to.
+    private func computeMask(costLimit: Int?) throws(GrammarError) -> MaskEntry {
         var words = [UInt64](repeating: 0, count: (trie.vocabularySize + 63) / 64)
-        var maxAfter = 0
+        var next = Set<UInt64>()
+        var lastKey = UInt64.max, lastFits = true, maxBytes = 0
         if isComplete { for t in trie.endOfGeneration { words[t >> 6] |= 1 << UInt64(t & 63) } }
-        setScratch[0] = state
-        partialScratch[0] = partial
+        // The state after each depth's prefix (locals: no exclusivity checks in the loop).
+        var states = [GrammarMatcher.State](repeating: 0, count: trie.maxDepth + 1)
+        var partials = [UTF8Partial](repeating: UTF8Partial(), count: trie.maxDepth + 1)
+        states[0] = state
+        partials[0] = partial
+        let byte = trie.byte, depth = trie.depth, subtreeEnd = trie.subtreeEnd
+        let tokenStart = trie.tokenStart, tokenEnd = trie.tokenEnd
         var i = 0
-        let n = trie.byte.count
+        let n = byte.count
         while i < n {
-            let d = Int(trie.depth[i])
-            guard let (s, p) = try step(setScratch[d - 1], partialScratch[d - 1], trie.byte[i]) else {
-                i = Int(trie.subtreeEnd[i])
+            let d = Int(depth[i])
+            guard let (s, p) = try step(states[d - 1], partials[d - 1], byte[i]) else {
+                i = Int(subtreeEnd[i])
                 continue
             }
-            setScratch[d] = s
-            partialScratch[d] = p
-            let lo = Int(trie.tokenStart[i]), hi = Int(trie.tokenEnd[i])
+            states[d] = s
+            partials[d] = p
+            let lo = Int(tokenStart[i]), hi = Int(tokenEnd[i])
             if lo < hi {
-                let dist = Self.distance(matcher, s, p)
-                if budget.map({ dist <= $0 }) ?? true {
-                    maxAfter = max(maxAfter, dist)
+                let key = Self.key(s, p)
+                if key != lastKey {
+                    lastKey = key
+                    next.insert(key)
+                    maxBytes = max(maxBytes, try completionLength(s, p))
+                    if let costLimit { lastFits = try cost(key) <= costLimit }
+                }
+                if lastFits {
                     for k in lo..<hi {
                         let t = Int(trie.tokenIds[k])
                         words[t >> 6] |= 1 << UInt64(t & 63)
@@ -126,7 +199,7 @@ public final class TokenConstraint {
             }
             i += 1
         }
-        return (words, maxAfter)
+        return MaskEntry(mask: words, next: Array(next), maxBytes: maxBytes)
     }
 }
 
@@ -140,6 +213,20 @@ struct UTF8Partial: Sendable, Equatable {
     enum Fed { case invalid, complete(UInt32), pending(UInt32, UInt32) }
 
     var packed: UInt32 { UInt32(pending) << 28 | UInt32(length) << 24 | value }
+
+    init() {}
+    init(packed: UInt32) {
+        pending = UInt8(packed >> 28)
+        length = UInt8(packed >> 24 & 0xF)
+        value = packed & 0xFF_FFFF
+    }
+
+    /// The code points the character being read can still become (empty range when none is pending).
+    var range: (lo: UInt32, hi: UInt32) {
+        guard pending > 0 else { return (0, 0) }
+        let shift = UInt32(6 * pending)
+        return (max(value << shift, Self.minimum[Int(length)]), min((value << shift) | ((1 << shift) - 1), CharClass.maxCodePoint))
+    }
 
     /// Smallest code point of each encoded length (anything below is an overlong encoding).
     private static let minimum: [UInt32] = [0, 0, 0x80, 0x800, 0x10000]

@@ -13,6 +13,11 @@ public final class TokenTrie: Sendable {
     let tokenEnd: [Int32]
     let tokenIds: [Int32]
     let maxDepth: Int
+    /// The depth-1 node of each first byte (-1 when no token starts with it).
+    let rootChild: [Int32]
+    /// True when every byte that valid UTF-8 uses is a token of its own, so that any completion of `n` bytes
+    /// can be spelled in at most `n` tokens.
+    let spellsEveryByte: Bool
     /// Bytes of each token (empty for tokens left out: special and end-of-generation tokens).
     let tokenBytes: [[UInt8]]
     /// End-of-generation tokens: allowed exactly when the output is complete.
@@ -69,6 +74,13 @@ public final class TokenTrie: Sendable {
         while let last = path.popLast() { end[last] = Int32(byte.count) }
         self.byte = byte; self.depth = depth; subtreeEnd = end; tokenStart = tStart; tokenEnd = tEnd; tokenIds = ids
         maxDepth = Int(depth.max() ?? 0)
+        var roots = [Int32](repeating: -1, count: 256)
+        var j = 0
+        while j < byte.count { roots[Int(byte[j])] = Int32(j); j = Int(end[j]) }
+        rootChild = roots
+        var single = Set<UInt8>()
+        for b in bytesOf where b.count == 1 { single.insert(b[0]) }
+        spellsEveryByte = (0x00...0xF4).allSatisfy { $0 == 0xC0 || $0 == 0xC1 || single.contains(UInt8($0)) }
     }
 
     public var nodeCount: Int { byte.count }

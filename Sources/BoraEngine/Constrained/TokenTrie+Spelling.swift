@@ -1,0 +1,33 @@
+extension TokenTrie {
+    /// The fewest tokens whose bytes, concatenated, are exactly `bytes` (0 for none; nil when the vocabulary
+    /// cannot spell them). Dynamic programming over the positions, walking the trie from each.
+    func fewestTokens(_ bytes: [UInt8]) -> Int? {
+        let n = bytes.count
+        var best = [Int](repeating: Grammar.infinite, count: n + 1) // best[i]: tokens to spell bytes[i...]
+        best[n] = 0
+        var i = n - 1
+        while i >= 0 {
+            // Walk down the trie along bytes[i...]; every node where a token ends is a way to take that prefix.
+            var lo = 0, hi = 0 // the sibling range at the current depth (the root's children: `rootChild`)
+            var k = i
+            while k < n {
+                var node: Int
+                if k == i {
+                    node = Int(rootChild[Int(bytes[k])])
+                    guard node >= 0 else { break }
+                } else {
+                    node = lo
+                    while node < hi, byte[node] != bytes[k] { node = Int(subtreeEnd[node]) }
+                    guard node < hi else { break }
+                }
+                if tokenStart[node] < tokenEnd[node], best[k + 1] < Grammar.infinite {
+                    best[i] = min(best[i], best[k + 1] + 1)
+                }
+                (lo, hi) = (node + 1, Int(subtreeEnd[node]))
+                k += 1
+            }
+            i -= 1
+        }
+        return best[0] < Grammar.infinite ? best[0] : nil
+    }
+}
