@@ -141,7 +141,7 @@ def openai_structured_output(env):
 def openai_forced_tool_call(env):
     import json
     r = env.openai.chat.completions.create(
-        model=env.model, messages=[{"role": "user", "content": "Weather in Paris?"}], temperature=0, max_tokens=160,
+        model=env.model, messages=[{"role": "user", "content": "Weather in Paris?"}], temperature=0, max_tokens=64,
         tools=[WEATHER], tool_choice="required")
     calls = r.choices[0].message.tool_calls
     expect(r.choices[0].finish_reason == "tool_calls" and calls, f"finish {r.choices[0].finish_reason}")
@@ -153,7 +153,7 @@ def openai_forced_tool_call(env):
 def mistral_tool_choice_any(env):
     import json
     r = env.mistral.chat.complete(model=env.model, messages=[{"role": "user", "content": "Weather in Rome?"}],
-                                  temperature=0, max_tokens=160, tools=[WEATHER], tool_choice="any")
+                                  temperature=0, max_tokens=64, tools=[WEATHER], tool_choice="any")
     calls = r.choices[0].message.tool_calls
     expect(calls and calls[0].function.name == "get_weather", "a forced call")
     args = calls[0].function.arguments
