@@ -78,7 +78,7 @@ import Testing
     /// exactly the ones a full sort keeps (a large vocabulary, so the selection has to grow).
     @Test(arguments: [(Float(0.9), Float(0)), (Float(0.999), Float(0)), (Float(1), Float(0.2)), (Float(0.5), Float(0.01))])
     func partialSelectionKeepsWhatAFullSortKeeps(topP: Float, minP: Float) {
-        var g = SplitMix64Testing(seed: 7)
+        var g = SplitMix64(seed: 7)
         let logits = (0..<5000).map { _ in Float(g.next() % 1000) / 250 }
         var p = SamplingParameters()
         p.topK = 0
@@ -142,18 +142,5 @@ import Testing
         #expect(a.append([euro[2], 0x42]) == "€B")
         #expect(a.append([0xF0, 0x9F]) == "")
         #expect(a.flush() == "\u{FFFD}")
-    }
-}
-
-/// SplitMix64 for test data.
-struct SplitMix64Testing {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
