@@ -1,11 +1,6 @@
+import BoraKernels
 import BoraModels
 import BoraTokenizers
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Why generation ended (OpenAI's names).
 public enum FinishReason: String, Codable, Sendable {
@@ -67,9 +62,5 @@ public struct Generator {
 
 /// Monotonic seconds.
 public enum Clock {
-    public static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
+    public static func now() -> Double { monotonicSeconds() }
 }

@@ -46,7 +46,8 @@ import Glibc
 import Darwin
 #endif
 
-func monotonicSeconds() -> Double {
+/// Monotonic seconds (CLOCK_MONOTONIC), for timing.
+public func monotonicSeconds() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9

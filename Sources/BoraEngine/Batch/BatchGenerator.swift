@@ -118,7 +118,7 @@ public final class BatchGenerator: @unchecked Sendable {
                 loopRunning = false
                 lock.unlock()
                 for job in left { job.cancel() }
-                for chore in work { _ = try? session.using(choreCache) { chore(session) } }
+                run(work)
                 return
             }
             var joining: [(BatchJob, KVCache)] = []
@@ -129,9 +129,7 @@ public final class BatchGenerator: @unchecked Sendable {
             chores.removeAll()
             lock.unlock()
 
-            for chore in work {
-                _ = try? session.using(choreCache) { chore(session) }
-            }
+            run(work)
 
             for (job, cache) in joining {
                 job.cache = cache
@@ -140,6 +138,12 @@ public final class BatchGenerator: @unchecked Sendable {
             guard !active.isEmpty else { continue }
             step(&active)
         }
+    }
+
+    /// Runs `perform` work with the session bound to the chores' cache (it cannot fail: that cache was
+    /// made by this session).
+    private func run(_ chores: [@Sendable (DecoderSession) -> Void]) {
+        for chore in chores { _ = try? session.using(choreCache) { chore(session) } }
     }
 
     /// Evaluates the job's prompt in its cache and picks its first token; false when it has already ended.
