@@ -54,8 +54,11 @@ public final class DecoderSession: @unchecked Sendable {
     /// One decode step of several sequences at once: `tokens[i]` goes at the next position of `caches[i]`,
     /// and `logits(i, row)` gets the vocabulary logits after it. All rows share each weight read, which is
     /// what makes serving several streams cheaper than running them one after another.
-    /// `adapters[i]` (if given) is the run-time LoRA adapter of sequence i.
-    public func decode(_ tokens: [Int], caches: [KVCache], adapters: [ScaledAdapter?] = [],
+    /// `adapters[i]` (if given) is the run-time LoRA adapter of sequence i. With `concurrently`, the rows
+    /// are handed out on the session's threads at once (each i exactly once: `logits` must be safe to call
+    /// for different rows in parallel), so per-row work such as sampling runs in parallel too; the first
+    /// error thrown is rethrown after all rows.
+    public func decode(_ tokens: [Int], caches: [KVCache], adapters: [ScaledAdapter?] = [], concurrently: Bool = false,
                        _ logits: (Int, UnsafeBufferPointer<Float>) throws -> Void) throws {
         guard !tokens.isEmpty else { throw ModelError.emptyInput }
         guard tokens.count == caches.count, tokens.count <= maxBatch else {
@@ -76,9 +79,20 @@ public final class DecoderSession: @unchecked Sendable {
         rowAdapters = adapters.contains { $0 != nil } ? adapters + Array(repeating: nil, count: max(0, tokens.count - adapters.count)) : []
         defer { rowAdapters = own }
         forwardChunk(tokens, rows: .sequences(caches), logitRows: Array(tokens.indices))
-        for i in tokens.indices {
-            try logits(i, UnsafeBufferPointer(start: s.logits + i * vocab, count: vocab))
+        guard concurrently, tokens.count > 1, pool.threadCount > 1 else {
+            for i in tokens.indices {
+                try logits(i, UnsafeBufferPointer(start: s.logits + i * vocab, count: vocab))
+            }
+            return
         }
+        let errors = RowErrors(count: tokens.count)
+        let base = UnsafePointer(s.logits)
+        pool.parallelFor(tokens.count) { range in
+            for i in range {
+                do { try logits(i, UnsafeBufferPointer(start: base + i * vocab, count: vocab)) } catch { errors.set(i, error) }
+            }
+        }
+        if let first = errors.first { throw first }
     }
 
     private func checkShape(of c: KVCache, index i: Int) throws {
@@ -145,6 +159,16 @@ public final class DecoderSession: @unchecked Sendable {
         try evaluate(tokens, logitsFor: .last) { _, row in out = Array(row) }
         return out
     }
+}
+
+/// One slot per row for errors thrown on the pool's threads (each row writes only its own slot, through a
+/// buffer: concurrent writes to one array property would trip Swift's exclusivity checks).
+private final class RowErrors: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<(any Error)?>
+    init(count: Int) { slots = .allocate(capacity: count); slots.initialize(repeating: nil) }
+    deinit { slots.deinitialize(); slots.deallocate() }
+    func set(_ i: Int, _ error: any Error) { slots[i] = error }
+    var first: (any Error)? { slots.lazy.compactMap { $0 }.first }
 }
 
 public enum LogitsRequest: Sendable {

@@ -31,7 +31,8 @@ struct GenerationJob: Sendable {
     var adapter: ScaledAdapter?
 }
 
-/// Stop-sequence and timing state of one generation, touched only on the decoding thread.
+/// Stop-sequence and timing state of one generation, touched by one thread at a time (the decoding thread
+/// or a worker of its step: BatchGenerator orders the calls).
 private final class StreamState: @unchecked Sendable {
     var matcher: StopMatcher
     let submitted = Clock.now()

@@ -7,7 +7,9 @@ import Foundation
 /// one leaves between steps and frees its cache for the next.
 ///
 /// The model runs on one dedicated thread; `submit` only queues. `onPiece` and `onDone` are called on that
-/// thread and must return quickly (hand the text to a stream).
+/// thread or, for `onPiece`, on one of the model's worker threads (rows of a step sample in parallel; the
+/// calls of one generation never overlap and come in order). Both must return quickly (hand the text to a
+/// stream).
 public final class BatchGenerator: @unchecked Sendable {
     public let loaded: LoadedModel
     /// Sequences decoded together at most (one KV cache each).
@@ -167,7 +169,9 @@ public final class BatchGenerator: @unchecked Sendable {
     /// One forward step over every active job; the ones that end leave.
     private func step(_ active: inout [BatchJob]) {
         do {
-            try session.decode(active.map { $0.next ?? 0 }, caches: active.compactMap(\.cache), adapters: active.map(\.adapter)) { i, row in
+            // Rows sample in parallel: each job is touched by one thread, and its handlers tolerate any thread.
+            try session.decode(active.map { $0.next ?? 0 }, caches: active.compactMap(\.cache), adapters: active.map(\.adapter),
+                               concurrently: true) { i, row in
                 let job = active[i]
                 job.next = try job.state.advance(row, onPiece: job.onPiece)
             }

@@ -1,0 +1,160 @@
+import BoraKernelsC
+
+/// A Q4_0, Q4_1 or Q8_0 matrix repacked once at load, 8 rows at a time, for the C VNNI kernels
+/// (`bora_gemm_q4_0x8`, `bora_gemm_x8`; layouts in Sources/BoraKernelsC/include/BoraKernelsC.h): in each
+/// group of 8 rows, block b's quants of all 8 rows are contiguous (one 64-byte load serves several rows), then
+/// each fp16 field of the block (d, and m for Q4_1) as 8 contiguous values. The rows % 8 last rows stay in
+/// the plain format. Same size as the GGUF tensor; quant bytes are copied unchanged, except Q8_0's, stored
+/// as unsigned q + 128 (the operand `vpdpbusd` multiplies unsigned).
+///
+/// The idea follows llama.cpp's load-time repacking (ggml-cpu `repack.cpp`, rows interleaved); the layouts
+/// and kernels are Bora's own. Owns its memory; immutable after `init`, so shared read-only across threads.
+public final class RepackedRows: @unchecked Sendable {
+    /// Rows per group.
+    public static let interleave = 8
+
+    public let type: GGMLType
+    public let rows: Int
+    public let cols: Int
+    /// Bytes of the repacked data (equal to the plain tensor's).
+    public let byteCount: Int
+    let base: UnsafeMutableRawPointer
+    private let format: Format
+
+    /// The plain block of a repackable type: `fields` fp16 values, then `quantBytes` quant bytes.
+    struct Format {
+        let fields: Int
+        let quantBytes: Int
+        /// XORed into each quant byte when repacking (and again when gathering back).
+        let flip: UInt8
+        var blockBytes: Int { fields &* 2 &+ quantBytes }
+
+        /// Offset of quant j of row i (of 8) within a block's repacked quants: a row's 16 bytes after
+        /// another's, or for 32-byte blocks, 4 rows' first halves, their second halves, then the next 4 rows.
+        @inline(__always)
+        func quantOffset(row i: Int, _ j: Int) -> Int {
+            quantBytes == 16 ? i &* 16 &+ j : (i >> 2) &* 128 &+ (j >> 4) &* 64 &+ (i & 3) &* 16 &+ (j & 15)
+        }
+
+        init?(_ type: GGMLType) {
+            switch type {
+            case .q4_1: (fields, quantBytes, flip) = (2, 16, 0)
+            case .q8_0: (fields, quantBytes, flip) = (1, 32, 0x80)
+            default: return nil
+            }
+        }
+    }
+
+    /// True when the repacked kernels run on this CPU (AVX512-VNNI, and `BORA_KERNELS` is not `swift`): the
+    /// only case where repacking pays. Elsewhere callers keep the plain layout and its Swift kernels.
+    public static var isUseful: Bool { Native.available }
+
+    /// Whether `type` has a repacked layout.
+    public static func supports(_ type: GGMLType) -> Bool { Format(type) != nil }
+
+    /// Repacks `rows` rows of `cols` elements (a multiple of 32) of `type` read from `src` (GGUF row-major
+    /// layout); nil for a type without a repacked layout. `src` is only read during the call.
+    public init?(repacking src: UnsafeRawPointer, type: GGMLType, rows: Int, cols: Int) {
+        guard let format = Format(type), rows >= 0, cols >= 0, cols % 32 == 0 else { return nil }
+        self.type = type
+        self.format = format
+        self.rows = rows
+        self.cols = cols
+        let nb = cols / 32, blockBytes = format.blockBytes, rowBytes = nb &* blockBytes
+        byteCount = rows &* rowBytes
+        base = .allocate(byteCount: Swift.max(byteCount, 1), alignment: 64)
+        let groups = rows / Self.interleave, groupBytes = rowBytes &* Self.interleave
+        let q = format.quantBytes, fieldStart = nb &* q &* Self.interleave
+        for g in 0..<groups {
+            let dst = base + g &* groupBytes
+            for i in 0..<Self.interleave {
+                let row = src + (g &* Self.interleave &+ i) &* rowBytes
+                for b in 0..<nb {
+                    let blk = row + b &* blockBytes
+                    for f in 0..<format.fields {
+                        dst.storeBytes(of: blk.loadUnaligned(fromByteOffset: f &* 2, as: UInt16.self),
+                                       toByteOffset: fieldStart &+ (f &* nb &+ b) &* 16 &+ i &* 2, as: UInt16.self)
+                    }
+                    let quants = dst + b &* q &* Self.interleave
+                    for j in 0..<q {
+                        quants.storeBytes(of: blk.load(fromByteOffset: format.fields &* 2 &+ j, as: UInt8.self) ^ format.flip,
+                                          toByteOffset: format.quantOffset(row: i, j), as: UInt8.self)
+                    }
+                }
+            }
+        }
+        let tail = groups &* groupBytes
+        (base + tail).copyMemory(from: src + tail, byteCount: byteCount &- tail)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Row r (0 <= r < rows) in the plain format (`cols / 32` blocks) into `dst`.
+    package func gatherRow(_ r: Int, into dst: UnsafeMutableRawPointer) {
+        let nb = cols / 32, blockBytes = format.blockBytes, rowBytes = nb &* blockBytes
+        let groups = rows / Self.interleave
+        guard r < groups &* Self.interleave else {
+            dst.copyMemory(from: base + r &* rowBytes, byteCount: rowBytes)
+            return
+        }
+        let q = format.quantBytes, fieldStart = nb &* q &* Self.interleave
+        let g = base + (r / Self.interleave) &* rowBytes &* Self.interleave, i = r % Self.interleave
+        for b in 0..<nb {
+            let blk = dst + b &* blockBytes
+            for f in 0..<format.fields {
+                blk.storeBytes(of: g.loadUnaligned(fromByteOffset: fieldStart &+ (f &* nb &+ b) &* 16 &+ i &* 2, as: UInt16.self),
+                               toByteOffset: f &* 2, as: UInt16.self)
+            }
+            let quants = g + b &* q &* Self.interleave
+            for j in 0..<q {
+                blk.storeBytes(of: quants.load(fromByteOffset: format.quantOffset(row: i, j), as: UInt8.self) ^ format.flip,
+                               toByteOffset: format.fields &* 2 &+ j, as: UInt8.self)
+            }
+        }
+    }
+
+    /// Dequantizes row r into dst[0..<cols] (the same floats as the plain row).
+    public func dequantizeRow(_ r: Int, into dst: UnsafeMutablePointer<Float>) {
+        withPlainRow(r) { Quant.dequantize(type, $0, dst, count: cols) }
+    }
+
+    private func withPlainRow(_ r: Int, _ body: (UnsafeRawPointer) -> Void) {
+        withUnsafeTemporaryAllocation(byteCount: cols / 32 &* format.blockBytes &+ 1, alignment: 16) { buf in
+            guard let row = buf.baseAddress else { return }
+            gatherRow(r, into: row)
+            body(row)
+        }
+    }
+
+    /// The `Quant.matmul` contract on the repacked rows: y[t * yStride + (r - rows.lowerBound)] = dot(row r,
+    /// token t) for `tokens` activation rows at `x` (stride `xStride`) quantized for `type`. One token is
+    /// the matvec.
+    public func matmul(rows range: Range<Int>, x: UnsafeRawPointer, xStride: Int, tokens: Int,
+                       y: UnsafeMutablePointer<Float>, yStride: Int) {
+        matmul(rows: range, x: x, xStride: xStride, tokens: tokens, y: y, yStride: yStride, path: .best)
+    }
+
+    /// `matmul` on the chosen path: `.best` runs the C kernel where `isUseful`, else (and for `.swift`) the
+    /// scalar reference `matmulReference`.
+    package func matmul(rows range: Range<Int>, x: UnsafeRawPointer, xStride: Int, tokens: Int,
+                        y: UnsafeMutablePointer<Float>, yStride: Int, path: KernelPath) {
+        guard path == .best, Native.available, let kind = Native.kind(type, .best) else {
+            matmulReference(rows: range, x: x, xStride: xStride, tokens: tokens, y: y, yStride: yStride)
+            return
+        }
+        bora_gemm_x8(kind, base, cols / 32, rows, range.lowerBound, range.upperBound, x, xStride, tokens, y, yStride)
+    }
+
+    /// Scalar reference: each row gathered back to the plain format and dotted by `Quant.matvecReference`.
+    package func matmulReference(rows range: Range<Int>, x: UnsafeRawPointer, xStride: Int, tokens: Int,
+                                 y: UnsafeMutablePointer<Float>, yStride: Int) {
+        for r in range {
+            withPlainRow(r) { row in
+                for t in 0..<tokens {
+                    Quant.matvecReference(type, weights: row, cols: cols, rows: 0..<1, x: x + t &* xStride,
+                                          y: y + (t &* yStride &+ (r &- range.lowerBound)))
+                }
+            }
+        }
+    }
+}
