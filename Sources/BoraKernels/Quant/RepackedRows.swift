@@ -76,9 +76,10 @@ public final class RepackedRows: @unchecked Sendable {
                                        toByteOffset: fieldStart &+ (f &* nb &+ b) &* 16 &+ i &* 2, as: UInt16.self)
                     }
                     let quants = dst + b &* q &* Self.interleave
-                    for j in 0..<q {
-                        quants.storeBytes(of: blk.load(fromByteOffset: format.fields &* 2 &+ j, as: UInt8.self) ^ format.flip,
-                                          toByteOffset: format.quantOffset(row: i, j), as: UInt8.self)
+                    for j in stride(from: 0, to: q, by: 16) {  // 16-byte runs stay contiguous
+                        let v = blk.loadUnaligned(fromByteOffset: format.fields &* 2 &+ j, as: SIMD16<UInt8>.self)
+                        quants.storeBytes(of: v ^ SIMD16(repeating: format.flip), toByteOffset: format.quantOffset(row: i, j),
+                                          as: SIMD16<UInt8>.self)
                     }
                 }
             }
@@ -106,9 +107,9 @@ public final class RepackedRows: @unchecked Sendable {
                                toByteOffset: f &* 2, as: UInt16.self)
             }
             let quants = g + b &* q &* Self.interleave
-            for j in 0..<q {
-                blk.storeBytes(of: quants.load(fromByteOffset: format.quantOffset(row: i, j), as: UInt8.self) ^ format.flip,
-                               toByteOffset: format.fields &* 2 &+ j, as: UInt8.self)
+            for j in stride(from: 0, to: q, by: 16) {
+                let v = quants.loadUnaligned(fromByteOffset: format.quantOffset(row: i, j), as: SIMD16<UInt8>.self)
+                blk.storeBytes(of: v ^ SIMD16(repeating: format.flip), toByteOffset: format.fields &* 2 &+ j, as: SIMD16<UInt8>.self)
             }
         }
     }
