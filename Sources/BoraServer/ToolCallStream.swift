@@ -52,10 +52,14 @@ package struct ToolCallStream: Sendable {
     /// The calls so far, arguments as generated.
     package var calls: [StreamedToolCall] { emitter.calls }
 
-    /// The finish reason of the answer: "tool_calls" when it called tools and stopped by itself; "length"
-    /// when the token limit cut it, calls or not (the last call's arguments are then incomplete).
+    /// The finish reason of the answer: "tool_calls" when it called tools and the last call's arguments are
+    /// complete JSON (whatever ended the output after it, such as the token limit inside text that never
+    /// became a call); the engine's reason otherwise ("length" when the limit cut a call's arguments).
     package func finishReason(_ engine: String) -> String {
-        calls.isEmpty || engine != "stop" ? engine : "tool_calls"
+        guard let last = calls.last, engine == "stop" || (try? JSONValue(parsing: last.arguments))?.object != nil else {
+            return engine
+        }
+        return "tool_calls"
     }
 
     /// 9 alphanumerics, as Mistral's call ids (OpenAI's are longer; clients treat them as opaque).

@@ -108,6 +108,11 @@ struct ToolCallStreamTests {
         #expect(stream.calls == [StreamedToolCall(id: "call_id_0", name: "f", arguments: #"{"city": "Par"#)])
         #expect(Replay(events).calls == stream.calls)
         #expect(stream.finishReason("length") == "length")
+        // Cut after a complete call (a second one begun but not yet a call): the call stands.
+        let (_, complete) = Self.run(.hermes, ["<tool_call>\n{\"name\": \"f\", \"arguments\": {}}\n</tool_call>\n<tool_ca"])
+        #expect(complete.calls.count == 1)
+        #expect(complete.content == "<tool_ca")
+        #expect(complete.finishReason("length") == "tool_calls")
     }
 
     @Test func llama3() {
