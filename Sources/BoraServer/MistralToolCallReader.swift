@@ -2,9 +2,9 @@ import BoraTokenizers
 
 /// Reads a Mistral model's tool calls token by token for `ToolCallEmitter`, with the engine's own
 /// `MistralToolCallParser` (the `[TOOL_CALLS]` formats of every tokenizer version; the markers are special
-/// tokens, so nothing is ever held back as a possible marker). A call is one once its name is read; a
-/// malformed output whose calls never got that far goes out as content at the end, as
-/// `ToolCallFormat.parse` leaves it.
+/// tokens, so nothing is ever held back as a possible marker). A call is one once its name is read and its
+/// arguments have begun (`ToolCallEmitter`); a malformed output none of whose calls got that far goes out as
+/// content at the end (the text from `[TOOL_CALLS]` on), as `ToolCallFormat.parse` leaves it.
 struct MistralToolCallReader: Sendable {
     private var parser: MistralToolCallParser
     private let tokenizer: any Tokenizer

@@ -1,5 +1,6 @@
 /// What a streamed answer with tools sends, in order: content text, the start of each call (once its name
-/// is complete), and fragments of each call's arguments JSON text as the model writes them.
+/// is complete and its arguments have begun), and fragments of each call's arguments JSON text as the model
+/// writes them.
 package enum ToolStreamEvent: Sendable, Equatable {
     case content(String)
     case callStarted(index: Int, id: String, name: String)

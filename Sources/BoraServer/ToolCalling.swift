@@ -88,7 +88,8 @@ extension BoraServer {
     /// A chat answer when tools were offered, read by `ToolCallStream` into content and `tool_calls` (finish
     /// reason "tool_calls" when there are any). Streamed, the calls go out as they are generated
     /// (`CompletionFormat.toolChunk`): content until a call marker, each call's header once its name is
-    /// complete, then its arguments in fragments; the finish reason and usage at the end.
+    /// complete and its arguments have begun, then its arguments in fragments; the finish reason and usage
+    /// at the end. The whole answer is what the stream adds up to.
     func respond(_ events: AsyncThrowingStream<GenerationEvent, any Error>, format: CompletionFormat, tools: ToolRequest,
                  options: GenerationOptions) async throws -> Response {
         guard let tokenizer = loaded.tokenizer else { throw CancellationError() }
