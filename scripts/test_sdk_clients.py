@@ -162,6 +162,54 @@ def mistral_tool_choice_any(env):
 
 
 @check
+def openai_forced_tool_call_stream(env):
+    import json
+    args = dict(model=env.model, messages=[{"role": "user", "content": "Weather in Paris?"}], temperature=0,
+                max_tokens=64, tools=[WEATHER], tool_choice="required")
+    whole = env.openai.chat.completions.create(**args).choices[0].message.tool_calls
+    calls, finish, fragments = {}, None, 0
+    for chunk in env.openai.chat.completions.create(stream=True, **args):
+        for c in chunk.choices:
+            finish = c.finish_reason or finish
+            for d in c.delta.tool_calls or []:
+                call = calls.setdefault(d.index, {"id": None, "name": "", "arguments": ""})
+                call["id"] = d.id or call["id"]
+                call["name"] += d.function.name or ""
+                call["arguments"] += d.function.arguments or ""
+                fragments += 1
+    expect(finish == "tool_calls" and calls, f"finish {finish}, calls {calls}")
+    expect(fragments > 2, f"the arguments came in {fragments} deltas: streamed as generated, not at the end")
+    call = calls[0]
+    parsed = json.loads(call["arguments"])
+    expect(call["name"] == "get_weather" and call["id"] and parsed.get("unit") in ("c", "f") and "city" in parsed,
+           f"streamed call {call}")
+    expect(call["arguments"] == whole[0].function.arguments, f"streamed {call['arguments']!r} != whole {whole[0].function.arguments!r}")
+    # OpenAI's own stream helper accumulates the same deltas into a parsed message.
+    with env.openai.chat.completions.stream(**args) as stream:
+        final = stream.get_final_completion()
+    helper = final.choices[0].message.tool_calls[0].function
+    expect(helper.name == "get_weather" and helper.arguments == call["arguments"], f"stream helper {helper}")
+
+
+@check
+def mistral_tool_choice_any_stream(env):
+    import json
+    calls, finish = {}, None
+    for event in env.mistral.chat.stream(model=env.model, messages=[{"role": "user", "content": "Weather in Rome?"}],
+                                         temperature=0, max_tokens=64, tools=[WEATHER], tool_choice="any"):
+        for c in event.data.choices:
+            finish = c.finish_reason or finish
+            for d in c.delta.tool_calls or []:
+                call = calls.setdefault(d.index, {"name": "", "arguments": ""})
+                call["name"] += d.function.name or ""
+                a = d.function.arguments
+                call["arguments"] += a if isinstance(a, str) else json.dumps(a)
+    expect(finish == "tool_calls" and calls, f"finish {finish}, calls {calls}")
+    args = json.loads(calls[0]["arguments"])
+    expect(calls[0]["name"] == "get_weather" and "city" in args and args.get("unit") in ("c", "f"), f"streamed call {calls[0]}")
+
+
+@check
 def mistral_models(env):
     models = env.mistral.models.list()
     expect([m.id for m in models.data] == [env.model], "models")

@@ -51,7 +51,7 @@ extension BoraServer {
             var result: GenerationResult?
             for try await event in stream {
                 switch event {
-                case let .text(t, lp): text += t; logprobs += lp
+                case let .text(t, lp, _): text += t; logprobs += lp
                 case let .done(r, _): result = r
                 }
             }
@@ -126,7 +126,7 @@ extension BoraServer {
             do {
                 for try await (i, event) in events {
                     switch event {
-                    case let .text(t, lp):
+                    case let .text(t, lp, _):
                         try await writer.write(sse(format.chunk(t, logprobs: logprobs ? lp : nil, index: i)))
                     case let .done(r, _):
                         running -= 1

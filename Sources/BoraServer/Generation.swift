@@ -14,8 +14,9 @@ final class CancelFlag: @unchecked Sendable {
 
 /// What a slot's generation sends back: text as it forms (stop sequences already removed), then the result.
 enum GenerationEvent: Sendable {
-    /// Text, with the log-probabilities of the tokens since the previous event (when asked for).
-    case text(String, [TokenLogprob])
+    /// Text, with the log-probabilities of the tokens since the previous event (when asked for) and those
+    /// tokens (tool calls are read from the tokens of Mistral models, whose call markers are special tokens).
+    case text(String, [TokenLogprob], tokens: [Int])
     case done(GenerationResult, cancelled: Bool)
 }
 
@@ -37,8 +38,9 @@ private final class StreamState: @unchecked Sendable {
     var matcher: StopMatcher
     let submitted = Clock.now()
     var lastToken: Double?
-    /// Log-probabilities not yet sent (their text is held back by the stop matcher).
+    /// Log-probabilities and tokens not yet sent (their text is held back by the stop matcher).
     var logprobs: [TokenLogprob] = []
+    var tokens: [Int] = []
     init(_ stops: [String]) { matcher = StopMatcher(stops) }
 }
 
@@ -60,7 +62,7 @@ extension SlotPool {
         do {
             let constraint = try job.constraint.map { (spec) throws(GrammarError) in try TokenConstraint(grammar: spec.grammar, trie: spec.trie) }
             try engine.submit(prompt: job.prompt, maxTokens: job.maxTokens, sampling: job.sampling, constraint: constraint,
-                              adapter: job.adapter) { piece, _, logprob in
+                              adapter: job.adapter) { piece, token, logprob in
                 if cancel.isSet { return .cancel }
                 let now = Clock.now()
                 if let last = stops.lastToken {
@@ -70,10 +72,12 @@ extension SlotPool {
                 }
                 stops.lastToken = now
                 if let logprob, !stops.matcher.stopped { stops.logprobs.append(logprob) }
+                if token >= 0 { stops.tokens.append(token) }
                 let out = stops.matcher.feed(piece)
                 if !out.isEmpty {
-                    continuation.yield(.text(out, stops.logprobs))
+                    continuation.yield(.text(out, stops.logprobs, tokens: stops.tokens))
                     stops.logprobs.removeAll()
+                    stops.tokens.removeAll()
                 }
                 return stops.matcher.stopped ? .stop : .proceed
             } onDone: { outcome in
@@ -83,7 +87,9 @@ extension SlotPool {
                 case let .failure(error): return failed(error)
                 }
                 let rest = stops.matcher.flush()
-                if !rest.isEmpty || !stops.logprobs.isEmpty { continuation.yield(.text(rest, stops.logprobs)) }
+                if !rest.isEmpty || !stops.logprobs.isEmpty || !stops.tokens.isEmpty {
+                    continuation.yield(.text(rest, stops.logprobs, tokens: stops.tokens))
+                }
                 let r = steered.result
                 metrics.promptTokens.increment(by: Int64(r.promptTokens.count))
                 metrics.generatedTokens.increment(by: Int64(r.tokens.count))

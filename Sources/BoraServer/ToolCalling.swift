@@ -72,68 +72,57 @@ struct ToolRequest: Sendable {
         return ToolRequest(tools: tools, choice: choice, parallel: parallel, format: format, grammar: grammar)
     }
 
-    /// Calls read back from the output; with `parallel_tool_calls` false only the first is kept.
-    func parse(_ result: GenerationResult, text: String, tokenizer: any Tokenizer) -> ParsedAssistantOutput {
-        var out = format.parse(text: text, tokens: result.tokens, tokenizer: tokenizer)
-        if !parallel, out.toolCalls.count > 1 { out.toolCalls = Array(out.toolCalls.prefix(1)) }
-        return out
-    }
-
-    /// OpenAI's `tool_calls` entries (Mistral's are the same shape): arguments as a JSON string.
-    static func json(_ calls: [ParsedToolCall], streaming: Bool) -> JSONValue {
-        .array(calls.enumerated().map { i, call in
-            var pairs: [(String, JSONValue)] = []
-            if streaming { pairs.append(("index", .int(i))) }
-            pairs += [
-                ("id", .string(call.id ?? Self.callId())), ("type", .string("function")),
-                ("function", .object([("name", .string(call.name)), ("arguments", .string(call.arguments.wire))])),
-            ]
-            return .object(pairs)
+    /// OpenAI's `tool_calls` entries of a whole answer (Mistral's are the same shape): arguments as the JSON
+    /// text the model wrote.
+    static func json(_ calls: [StreamedToolCall]) -> JSONValue {
+        .array(calls.map { call in
+            .object([
+                ("id", .string(call.id)), ("type", .string("function")),
+                ("function", .object([("name", .string(call.name)), ("arguments", .string(call.arguments))])),
+            ])
         })
-    }
-
-    /// 9 alphanumerics, as Mistral's call ids (OpenAI's are longer; clients treat them as opaque).
-    static func callId() -> String {
-        let chars = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        return String((0..<9).map { _ in chars[Int.random(in: 0..<chars.count)] })
     }
 }
 
 extension BoraServer {
-    /// A chat answer when tools were offered: the output is read back into content and `tool_calls`
-    /// (finish reason "tool_calls" when there are any). Streamed answers are sent once the output is
-    /// complete (the calls cannot be told from content earlier): the role, the content, one delta per call
-    /// with its whole arguments, then the finish reason and usage.
+    /// A chat answer when tools were offered, read by `ToolCallStream` into content and `tool_calls` (finish
+    /// reason "tool_calls" when there are any). Streamed, the calls go out as they are generated
+    /// (`CompletionFormat.toolChunk`): content until a call marker, each call's header once its name is
+    /// complete and its arguments have begun, then its arguments in fragments; the finish reason and usage
+    /// at the end. The whole answer is what the stream adds up to.
     func respond(_ events: AsyncThrowingStream<GenerationEvent, any Error>, format: CompletionFormat, tools: ToolRequest,
                  options: GenerationOptions) async throws -> Response {
         guard let tokenizer = loaded.tokenizer else { throw CancellationError() }
-        /// The finished output: the result, with the text the client sees (stop sequences removed).
-        @Sendable func finished() async throws -> GenerationResult {
-            var text = ""
+        let reader = ToolCallStream(format: tools.format, parallel: tools.parallel, tokenizer: tokenizer)
+        if !options.stream {
+            var reader = reader
             var result: GenerationResult?
             for try await event in events {
                 switch event {
-                case let .text(t, _): text += t
+                case let .text(t, _, tokens): _ = reader.feed(text: t, tokens: tokens)
                 case let .done(r, _): result = r
                 }
             }
-            guard var result else { throw CancellationError() }
-            result.text = text
-            return result
-        }
-        if !options.stream {
-            let r = try await finished()
+            guard let r = result else { throw CancellationError() }
+            _ = reader.finish()
             let usage = CompletionFormat.usage(prompt: r.promptTokens.count, completion: r.tokens.count)
-            return Self.json(format.toolResponse(tools.parse(r, text: r.text, tokenizer: tokenizer), finish: r.finishReason.rawValue, usage: usage))
+            return Self.json(format.toolResponse(content: reader.content, calls: reader.calls,
+                                                 finish: reader.finishReason(r.finishReason.rawValue), usage: usage))
         }
         let chunks = AsyncThrowingStream<JSONValue, any Error> { continuation in
             let task = Task {
+                var reader = reader
                 do {
-                    let r = try await finished()
-                    let usage = CompletionFormat.usage(prompt: r.promptTokens.count, completion: r.tokens.count)
-                    for chunk in format.toolChunks(tools.parse(r, text: r.text, tokenizer: tokenizer), finish: r.finishReason.rawValue,
-                                                   usage: usage, includeUsage: options.includeUsage) {
-                        continuation.yield(chunk)
+                    for try await event in events {
+                        switch event {
+                        case let .text(t, _, tokens):
+                            for e in reader.feed(text: t, tokens: tokens) { continuation.yield(format.toolChunk(e)) }
+                        case let .done(r, _):
+                            for e in reader.finish() { continuation.yield(format.toolChunk(e)) }
+                            let usage = CompletionFormat.usage(prompt: r.promptTokens.count, completion: r.tokens.count)
+                            continuation.yield(format.finalChunk(finish: reader.finishReason(r.finishReason.rawValue), usage: usage))
+                            if options.includeUsage { continuation.yield(format.usageChunk(usage)) }
+                        }
                     }
                     continuation.finish()
                 } catch { continuation.finish(throwing: error) }
@@ -162,25 +151,30 @@ extension BoraServer {
 }
 
 extension CompletionFormat {
-    func toolResponse(_ parsed: ParsedAssistantOutput, finish: String, usage: JSONValue) -> JSONValue {
-        let calls = parsed.toolCalls
+    func toolResponse(content: String, calls: [StreamedToolCall], finish: String, usage: JSONValue) -> JSONValue {
         let message = JSONValue.object([
             ("role", .string("assistant")),
-            ("content", calls.isEmpty || !parsed.content.isEmpty ? .string(parsed.content) : .null),
-            ("tool_calls", calls.isEmpty ? .null : ToolRequest.json(calls, streaming: false)),
+            ("content", calls.isEmpty || !content.isEmpty ? .string(content) : .null),
+            ("tool_calls", calls.isEmpty ? .null : ToolRequest.json(calls)),
         ])
-        return envelope("chat.completion", choices: [choice(("message", message), finish: calls.isEmpty ? finish : "tool_calls")], usage: usage)
+        return envelope("chat.completion", choices: [choice(("message", message), finish: finish)], usage: usage)
     }
 
-    func toolChunks(_ parsed: ParsedAssistantOutput, finish: String, usage: JSONValue, includeUsage: Bool) -> [JSONValue] {
-        var out: [JSONValue] = []
-        if !parsed.content.isEmpty { out.append(chunk(parsed.content)) }
-        if !parsed.toolCalls.isEmpty {
-            let delta = JSONValue.object([("tool_calls", ToolRequest.json(parsed.toolCalls, streaming: true))])
-            out.append(envelope("chat.completion.chunk", choices: [choice(("delta", delta), finish: nil)], usage: nil))
+    /// One streamed event of an answer with tools. A call starts with its index, id, type and name (arguments
+    /// ""); its argument fragments follow under the same index. Each fragment also carries `"name": ""`:
+    /// Mistral's SDK requires `function.name` in every tool-call delta, and clients that concatenate the
+    /// deltas by index (OpenAI's `chat.completions.stream`) keep the name whole.
+    func toolChunk(_ event: ToolStreamEvent) -> JSONValue {
+        let call: JSONValue
+        switch event {
+        case let .content(text): return chunk(text)
+        case let .callStarted(index, id, name):
+            call = .object([("index", .int(index)), ("id", .string(id)), ("type", .string("function")),
+                            ("function", .object([("name", .string(name)), ("arguments", .string(""))]))])
+        case let .arguments(index, text):
+            call = .object([("index", .int(index)), ("function", .object([("name", .string("")), ("arguments", .string(text))]))])
         }
-        out.append(finalChunk(finish: parsed.toolCalls.isEmpty ? finish : "tool_calls", usage: usage))
-        if includeUsage { out.append(usageChunk(usage)) }
-        return out
+        let delta = JSONValue.object([("tool_calls", .array([call]))])
+        return envelope("chat.completion.chunk", choices: [choice(("delta", delta), finish: nil)], usage: nil)
     }
 }

@@ -118,6 +118,19 @@ struct StructuredOutputTests {
             #expect(deltas.first?["function"]?["name"]?.string == "get_weather")
             #expect(chunks.last?["choices"]?.array?.first?["finish_reason"]?.string == "tool_calls")
             #expect(r.text.hasSuffix("data: [DONE]\n\n"))
+            // Token by token: each call's arguments come in fragments that add up to the non-streamed answer's.
+            #expect(deltas.count > 3)
+            let whole = try await client.post("/v1/chat/completions", #"""
+                {"messages": [{"role": "user", "content": "Weather in Rome?"}], "temperature": 0, "max_tokens": 120,
+                 "tools": [\#(Self.weather)], "tool_choice": "required"}
+                """#)
+            let calls = try #require(try whole.json()["choices"]?.array?.first?["message"]?["tool_calls"]?.array)
+            #expect(deltas.filter { $0["id"] != nil }.count == calls.count)
+            for (i, call) in calls.enumerated() {
+                let streamed = deltas.filter { $0["index"] == .int(i) }.compactMap { $0["function"]?["arguments"]?.string }.joined()
+                #expect(streamed == call["function"]?["arguments"]?.string)
+                #expect(try JSONValue(parsing: streamed).object != nil, "\(streamed)")
+            }
         }
     }
 

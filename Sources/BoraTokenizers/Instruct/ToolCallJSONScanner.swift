@@ -2,8 +2,8 @@
 /// reporting where each call starts and ends and the bytes of each top-level value as they arrive, so that
 /// argument fragments can be streamed before the call is complete. Whole calls are then checked with the
 /// JSON parser; the scanner only follows the structure (strings, escapes, nesting).
-struct ToolCallJSONScanner {
-    enum Event: Equatable {
+package struct ToolCallJSONScanner: Sendable {
+    package enum Event: Sendable, Equatable {
         case callStarted
         /// A byte of the value of `key` in the current call object.
         case valueByte(key: String, byte: UInt8)
@@ -16,7 +16,7 @@ struct ToolCallJSONScanner {
     enum Phase { case expectKey, inKey, expectColon, expectValue, inValue, afterValue }
 
     /// 0 before '[', 1 in the list, 2 in a call object.
-    private(set) var depth = 0
+    package private(set) var depth = 0
     private var phase = Phase.expectKey
     private var inString = false, escaped = false
     private var keyBytes: [UInt8] = []
@@ -24,15 +24,17 @@ struct ToolCallJSONScanner {
     private var value: [UInt8] = []
     private var valueDepth = 0
     private var object: [UInt8] = []
-    private(set) var listDone = false
-    private(set) var failure: String?
+    package private(set) var listDone = false
+    package private(set) var failure: String?
+
+    package init() {}
 
     /// Inside the list with no call open: the list may end here or continue.
     var isBetweenCalls: Bool { depth == 1 }
 
     static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
 
-    mutating func push(_ b: UInt8, into events: inout [Event]) {
+    package mutating func push(_ b: UInt8, into events: inout [Event]) {
         guard failure == nil else { return }
         if listDone {
             if !Self.isSpace(b) { failure = "text after the end of the tool-call list" }
@@ -138,11 +140,13 @@ struct ToolCallJSONScanner {
 }
 
 /// Decodes UTF-8 that arrives in pieces: complete characters out, an unfinished one kept for later.
-struct UTF8Accumulator {
+package struct UTF8Accumulator: Sendable {
     private var pending: [UInt8] = []
 
+    package init() {}
+
     /// The text of every complete character so far (invalid bytes as U+FFFD).
-    mutating func take(_ bytes: [UInt8]) -> String {
+    package mutating func take(_ bytes: [UInt8]) -> String {
         pending += bytes
         var cut = pending.count
         // Keep back a lead byte whose continuation bytes have not all arrived yet.
@@ -160,7 +164,7 @@ struct UTF8Accumulator {
     }
 
     /// Whatever is left, invalid bytes as U+FFFD.
-    mutating func flush() -> String {
+    package mutating func flush() -> String {
         defer { pending = [] }
         return String(decoding: pending, as: UTF8.self)
     }
