@@ -28,11 +28,14 @@ public struct GenerationResult: Codable, Sendable {
     public var finishReason: FinishReason
     /// One per generated token when `SamplingParameters.logprobs` asked for them.
     public var logprobs: [TokenLogprob]?
+    /// Leading prompt tokens served from a cache instead of evaluated (the server's prefix reuse); nil: none.
+    public var cachedPromptTokens: Int? = nil
     public var timings: GenerationTimings
 
     enum CodingKeys: String, CodingKey {
         case promptTokens = "prompt_tokens", tokens, text
         case finishReason = "finish_reason", logprobs, timings
+        case cachedPromptTokens = "cached_prompt_tokens"
     }
 }
 

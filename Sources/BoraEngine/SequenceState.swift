@@ -6,6 +6,8 @@ import BoraTokenizers
 struct SequenceState {
     let loaded: LoadedModel
     let prompt: [Int]
+    /// Leading prompt tokens whose keys and values were already in the cache (reported in the result).
+    var cachedPromptTokens = 0
     let maxTokens: Int
     /// Keeps the output a string of a grammar (structured output, forced tool calls), if set.
     let constraint: TokenConstraint?
@@ -96,6 +98,7 @@ struct SequenceState {
         let result = GenerationResult(
             promptTokens: prompt, tokens: generated, text: text, finishReason: finish,
             logprobs: sampler.parameters.logprobs == nil ? nil : logprobs,
+            cachedPromptTokens: cachedPromptTokens > 0 ? cachedPromptTokens : nil,
             timings: GenerationTimings(
                 promptMilliseconds: promptMs, generationMilliseconds: genMs,
                 promptTokensPerSecond: promptMs > 0 ? Double(prompt.count) / promptMs * 1000 : 0,

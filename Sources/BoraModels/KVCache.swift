@@ -31,6 +31,15 @@ public final class KVCache: @unchecked Sendable {
     /// Forgets every position (the buffers are reused).
     public func reset() { count = 0 }
 
+    /// Keeps the first `n` positions and forgets the rest, so that a sequence sharing those `n` tokens
+    /// continues from here. False (and nothing changes) when that is not possible: `n` beyond `count`, or a
+    /// rolling-buffer layer that has already wrapped (older positions were overwritten).
+    public func truncate(to n: Int) -> Bool {
+        guard n >= 0, n <= count, slots.allSatisfy({ count <= $0 }) else { return false }
+        count = n
+        return true
+    }
+
     /// Bytes in use for `positions` positions.
     public func bytes(forPositions positions: Int) -> Int {
         Self.bytes(kvDim: kvDim, windows: slots, positions: positions)

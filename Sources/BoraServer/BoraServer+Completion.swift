@@ -45,6 +45,7 @@ extension BoraServer {
 
         var choices: [CompletionFormat.Finished] = []
         var completionTokens = 0
+        var cached: Int?
         for stream in events {
             var text = ""
             var logprobs: [TokenLogprob] = []
@@ -57,9 +58,10 @@ extension BoraServer {
             }
             guard let result else { throw CancellationError() }
             completionTokens += result.tokens.count
+            cached = result.cachedPromptTokens ?? cached
             choices.append(.init(text: text, finish: result.finishReason.rawValue, logprobs: wantLogprobs ? logprobs : nil))
         }
-        let usage = CompletionFormat.usage(prompt: tokens.count, completion: completionTokens)
+        let usage = CompletionFormat.usage(prompt: tokens.count, completion: completionTokens, cached: cached)
         return Self.json(format.response(choices, usage: usage))
     }
 
@@ -132,7 +134,7 @@ extension BoraServer {
                         running -= 1
                         prompt = r.promptTokens.count
                         completion += r.tokens.count
-                        let usage = CompletionFormat.usage(prompt: prompt, completion: completion)
+                        let usage = CompletionFormat.usage(prompt: prompt, completion: completion, cached: r.cachedPromptTokens)
                         try await writer.write(sse(format.finalChunk(finish: r.finishReason.rawValue, usage: running == 0 ? usage : nil, index: i)))
                         if includeUsage, running == 0 { try await writer.write(sse(format.usageChunk(usage))) }
                     }

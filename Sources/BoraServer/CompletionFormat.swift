@@ -19,8 +19,12 @@ struct CompletionFormat: Sendable {
         self.model = model
     }
 
-    static func usage(prompt: Int, completion: Int) -> JSONValue {
-        .object([("prompt_tokens", .int(prompt)), ("completion_tokens", .int(completion)), ("total_tokens", .int(prompt + completion))])
+    /// `cached`: prompt tokens served from the cache, reported as OpenAI does (`prompt_tokens_details`).
+    static func usage(prompt: Int, completion: Int, cached: Int? = nil) -> JSONValue {
+        var pairs: [(String, JSONValue)] = [("prompt_tokens", .int(prompt)), ("completion_tokens", .int(completion)),
+                                            ("total_tokens", .int(prompt + completion))]
+        if let cached { pairs.append(("prompt_tokens_details", .object([("cached_tokens", .int(cached))]))) }
+        return .object(pairs)
     }
 
     func envelope(_ object: String, choices: [JSONValue], usage: JSONValue?) -> JSONValue {

@@ -105,7 +105,7 @@ extension BoraServer {
             }
             guard let r = result else { throw CancellationError() }
             _ = reader.finish()
-            let usage = CompletionFormat.usage(prompt: r.promptTokens.count, completion: r.tokens.count)
+            let usage = CompletionFormat.usage(prompt: r.promptTokens.count, completion: r.tokens.count, cached: r.cachedPromptTokens)
             return Self.json(format.toolResponse(content: reader.content, calls: reader.calls,
                                                  finish: reader.finishReason(r.finishReason.rawValue), usage: usage))
         }
@@ -119,7 +119,8 @@ extension BoraServer {
                             for e in reader.feed(text: t, tokens: tokens) { continuation.yield(format.toolChunk(e)) }
                         case let .done(r, _):
                             for e in reader.finish() { continuation.yield(format.toolChunk(e)) }
-                            let usage = CompletionFormat.usage(prompt: r.promptTokens.count, completion: r.tokens.count)
+                            let usage = CompletionFormat.usage(prompt: r.promptTokens.count, completion: r.tokens.count,
+                                                               cached: r.cachedPromptTokens)
                             continuation.yield(format.finalChunk(finish: reader.finishReason(r.finishReason.rawValue), usage: usage))
                             if options.includeUsage { continuation.yield(format.usageChunk(usage)) }
                         }

@@ -60,6 +60,38 @@ private final class Outcome: @unchecked Sendable {
         #expect(engine.load.running == 0 && engine.load.queued == 0)
     }
 
+    /// A follow-up prompt that starts with an earlier request's prompt and answer (a chat's next turn)
+    /// evaluates only what is new: the cache still holds the rest. Its text is the one a fresh prefill gives;
+    /// an unrelated prompt after it reuses nothing.
+    @Test func nextTurnReusesTheCachedPrefix() throws {
+        let loaded = try LoadedModel(path: try TestPaths.smolLM2())
+        let alone = Generator(loaded: loaded, session: DecoderSession(model: loaded.model, contextLength: 128, threads: 2))
+        let engine = BatchGenerator(loaded: loaded, contextLength: 128, sequences: 1, threads: 2)
+        func run(_ prompt: [Int], _ maxTokens: Int) throws -> GenerationResult {
+            let o = Outcome()
+            try engine.submit(prompt: prompt, maxTokens: maxTokens, sampling: greedy()) { text, _, _ in
+                o.piece(text)
+                return .proceed
+            } onDone: { o.finish($0) }
+            #expect(o.wait())
+            return try #require(try o.result?.get()).result
+        }
+        let first = try loaded.tokenize("The capital of France is")
+        let answer = try run(first, 4)
+        #expect(answer.cachedPromptTokens == nil)
+        #expect(answer.tokens.count == 4)
+        // The cache holds the prompt and the answer's first 3 tokens (the 4th was never fed).
+        let next = first + answer.tokens + (try loaded.tokenize(" The capital of Spain is"))
+        let followUp = try run(next, 6)
+        #expect(followUp.cachedPromptTokens == first.count + 3)
+        #expect(followUp.text == (try alone.generate(prompt: next, maxTokens: 6, sampling: greedy()).text))
+        let other = try loaded.tokenize("Water boils at")
+        let unrelated = try run(other, 4)
+        let shared = zip(next, other).prefix { $0 == $1 }.count  // a BOS token, if the tokenizer adds one
+        #expect((unrelated.cachedPromptTokens ?? 0) == shared)
+        #expect(unrelated.text == (try alone.generate(prompt: other, maxTokens: 4, sampling: greedy()).text))
+    }
+
     /// A request that answers `.cancel` leaves after its current token and frees its sequence: the next
     /// request in line runs.
     @Test func cancelFreesTheSequence() throws {

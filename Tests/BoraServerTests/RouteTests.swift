@@ -28,6 +28,33 @@ struct RouteTests {
         }
     }
 
+    /// A chat's next turn repeats the conversation so far: the server evaluates only what is new, and says
+    /// so in `usage.prompt_tokens_details.cached_tokens` as OpenAI's API does.
+    @Test func nextTurnReportsCachedPromptTokens() async throws {
+        let server = try ServerFixture.server()
+        try await Application(router: server.makeRouter()).test(.router) { client in
+            func int(_ v: JSONValue?) -> Int? { if case let .int(n)? = v { n } else { nil } }
+            let first = try await client.post("/v1/chat/completions", #"{"messages": [{"role": "user", "content": "Name a color."}], "temperature": 0, "max_tokens": 4}"#)
+            #expect(first.status == .ok, "\(first.text)")
+            let body = try first.json()
+            #expect(body["usage"]?["prompt_tokens_details"] == nil)
+            let answer = try #require(body["choices"]?.array?.first?["message"]?["content"]?.string)
+            let prompt = try #require(int(body["usage"]?["prompt_tokens"]))
+            let turn = JSONValue.object([
+                ("messages", .array([
+                    .object([("role", .string("user")), ("content", .string("Name a color."))]),
+                    .object([("role", .string("assistant")), ("content", .string(answer))]),
+                    .object([("role", .string("user")), ("content", .string("Another one."))]),
+                ])),
+                ("temperature", .int(0)), ("max_tokens", .int(4)),
+            ])
+            let second = try await client.post("/v1/chat/completions", turn.dumps())
+            #expect(second.status == .ok, "\(second.text)")
+            let cached = try #require(int(try second.json()["usage"]?["prompt_tokens_details"]?["cached_tokens"]))
+            #expect(cached >= prompt)
+        }
+    }
+
     @Test func chatCompletion() async throws {
         let server = try ServerFixture.server()
         try await Application(router: server.makeRouter()).test(.router) { client in

@@ -6,6 +6,10 @@ import Foundation
 /// steps (its prompt is evaluated on its own, then it decodes with the others); a finished or cancelled
 /// one leaves between steps and frees its cache for the next.
 ///
+/// A freed cache remembers the tokens it holds. A new request takes the free cache that shares the longest
+/// prefix with its prompt and evaluates only the rest (a chat's next turn repeats the whole conversation so
+/// far: only the new messages are evaluated), as llama.cpp's server does with `cache_prompt`.
+///
 /// The model runs on one dedicated thread; `submit` only queues. `onPiece` and `onDone` are called on that
 /// thread or, for `onPiece`, on one of the model's worker threads (rows of a step sample in parallel; the
 /// calls of one generation never overlap and come in order). Both must return quickly (hand the text to a
@@ -28,6 +32,8 @@ public final class BatchGenerator: @unchecked Sendable {
     private var pending: [BatchJob] = []
     private var chores: [@Sendable (DecoderSession) -> Void] = []
     private var idleCaches: [KVCache]
+    /// The tokens each idle cache holds (by cache identity), for prefix reuse.
+    private var cachedTokens: [ObjectIdentifier: [Int]] = [:]
     private var stopping = false
     private var loopRunning = false
 
@@ -124,8 +130,11 @@ public final class BatchGenerator: @unchecked Sendable {
                 return
             }
             var joining: [(BatchJob, KVCache)] = []
-            while !pending.isEmpty, let cache = idleCaches.popLast() {
-                joining.append((pending.removeFirst(), cache))
+            while !pending.isEmpty, !idleCaches.isEmpty {
+                let job = pending.removeFirst()
+                let (cache, reuse) = takeCache(for: job.state.prompt)
+                job.reused = reuse
+                joining.append((job, cache))
             }
             let work = chores
             chores.removeAll()
@@ -142,21 +151,45 @@ public final class BatchGenerator: @unchecked Sendable {
         }
     }
 
+    /// Takes the idle cache sharing the longest prefix with `prompt` (at most all but its last token, whose
+    /// logits the prefill must compute), and that prefix's length. Call with `lock` held, `idleCaches` not
+    /// empty.
+    private func takeCache(for prompt: [Int]) -> (KVCache, Int) {
+        var best = idleCaches.count - 1, bestLength = 0
+        for (i, cache) in idleCaches.enumerated() {
+            guard let held = cachedTokens[ObjectIdentifier(cache)] else { continue }
+            var n = 0
+            let limit = min(held.count, prompt.count - 1)
+            while n < limit, held[n] == prompt[n] { n += 1 }
+            if n > bestLength { (best, bestLength) = (i, n) }
+        }
+        let cache = idleCaches.remove(at: best)
+        cachedTokens[ObjectIdentifier(cache)] = nil
+        return (cache, bestLength)
+    }
+
     /// Runs `perform` work with the session bound to the chores' cache (it cannot fail: that cache was
     /// made by this session).
     private func run(_ chores: [@Sendable (DecoderSession) -> Void]) {
         for chore in chores { _ = try? session.using(choreCache) { chore(session) } }
     }
 
-    /// Evaluates the job's prompt in its cache and picks its first token; false when it has already ended.
+    /// Evaluates the job's prompt in its cache (past the prefix the cache already holds, when the job runs
+    /// without an adapter) and picks its first token; false when it has already ended.
     private func prefill(_ job: BatchJob) -> Bool {
         guard let cache = job.cache else { return false }
-        cache.reset()
+        let prompt = job.state.prompt
+        if job.reused == 0 || job.adapter != nil || !cache.truncate(to: job.reused) {
+            job.reused = 0
+            cache.reset()
+        }
         job.state.started = Clock.now()
+        job.state.cachedPromptTokens = job.reused
+        job.fed = prompt
         do {
             session.adapter = job.adapter
             defer { session.adapter = nil }
-            let logits = try session.using(cache) { try session.next(job.state.prompt) }
+            let logits = try session.using(cache) { try session.next(Array(prompt[job.reused...])) }
             job.state.prefilled = Clock.now()
             job.next = try logits.withUnsafeBufferPointer { (row) throws(EngineError) in try job.state.advance(row, onPiece: job.onPiece) }
         } catch {
@@ -168,6 +201,7 @@ public final class BatchGenerator: @unchecked Sendable {
 
     /// One forward step over every active job; the ones that end leave.
     private func step(_ active: inout [BatchJob]) {
+        for job in active { job.fed.append(job.next ?? 0) }
         do {
             // Rows sample in parallel: each job is touched by one thread, and its handlers tolerate any thread.
             try session.decode(active.map { $0.next ?? 0 }, caches: active.compactMap(\.cache), adapters: active.map(\.adapter),
@@ -192,6 +226,9 @@ public final class BatchGenerator: @unchecked Sendable {
         if let cache = job.cache {
             lock.lock()
             idleCaches.append(cache)
+            // What the cache holds, unless a failure left it in doubt or an adapter changed its keys.
+            let trusted = job.failure == nil && job.adapter == nil && job.fed.count == cache.count
+            cachedTokens[ObjectIdentifier(cache)] = trusted ? job.fed : nil
             lock.unlock()
             job.cache = nil
         }
@@ -219,6 +256,10 @@ final class BatchJob {
     var adapter: ScaledAdapter?
     var next: Int?
     var failure: EngineError?
+    /// Leading prompt tokens found in the cache it was given (not evaluated again).
+    var reused = 0
+    /// Every token evaluated into its cache so far (the prompt, then each step's input).
+    var fed: [Int] = []
 
     init(state: SequenceState, onPiece: @escaping BatchGenerator.PieceHandler, onDone: @escaping BatchGenerator.DoneHandler) {
         self.state = state
