@@ -2,8 +2,8 @@ extension TokenConstraint {
     /// Picks the next token among the allowed ones. Greedy decoding first checks the unconstrained choice
     /// (one walk of its bytes) and keeps it when allowed, which is what the masked argmax would pick anyway;
     /// otherwise greedy decoding without penalties tries the next best few (`greedyAmongBest`), then takes the
-    /// argmax over the mask's tokens, and anything else
-    /// sets the logits of disallowed tokens to -inf (in a reused buffer) for the sampler to draw from the rest.
+    /// argmax over the mask's tokens, and anything else sets the logits of disallowed tokens to -inf (in a
+    /// reused buffer) for the sampler to draw from the rest.
     func choose(_ logits: UnsafeBufferPointer<Float>, sampler: inout Sampler, history: [Int], generated: Int, banned: [Int],
                 remaining: Int) throws(GrammarError) -> Int {
         let p = sampler.parameters

@@ -3,10 +3,12 @@ import BoraModels
 import BoraTokenizers
 import Testing
 
-/// The greedy fast path (`greedyAmongBest`: test the best few tokens one by one instead of building the mask)
-/// against the plain path (`maskedArgmax` over the full mask), on seeded random logits at every state of an
-/// output, with loose and tight token limits, ties, -inf logits and banned tokens.
-@Suite(.serialized) struct ConstrainedLazyGreedyTests {
+/// Constrained decoding's shortcuts against the plain computation: the greedy fast path and the costs priced
+/// along another state's shortest completion.
+@Suite(.serialized) struct ConstrainedFastPathTests {
+    /// `greedyAmongBest` (test the best few tokens one by one instead of building the mask) against
+    /// `maskedArgmax` over the full mask, on seeded random logits at every state of an output, with loose and
+    /// tight token limits, ties, -inf logits and banned tokens.
     @Test func greedyAmongBestEqualsMaskedArgmax() throws {
         let loaded = try LoadedModel(path: try TestPaths.smolLM2())
         let tokenizer = try loaded.requireTokenizer()
@@ -45,5 +47,25 @@ import Testing
         #expect(constraint.isComplete)
         // Both outcomes occur: answered among the best few, and handed over to the mask.
         #expect(lazyHits > 0 && lazyHits < compared, "\(lazyHits) of \(compared)")
+    }
+
+    /// The cost of each state of a length-bounded string, read from the cache that earlier steps filled along
+    /// their shortest completions, equals the cost computed from scratch (a new constraint fed the same tokens).
+    @Test func costsPricedAlongACompletionEqualFreshOnes() throws {
+        let loaded = try LoadedModel(path: try TestPaths.smolLM2())
+        let tokenizer = try loaded.requireTokenizer()
+        let trie = try loaded.tokenTrie()
+        let grammar = try JSONSchemaCompiler.grammar(schema: try JSONValue(parsing:
+            #"{"type":"object","properties":{"s":{"type":"string","minLength":30,"maxLength":60},"n":{"type":"integer"}},"required":["s","n"]}"#))
+        let text = #"{"s": "Zoë's naïve café — 東京 at dawn, then home", "n": 7}"#
+        let ids = try tokenizer.encode(text, addBos: false, parseSpecial: false)
+        let kept = try TokenConstraint(grammar: grammar, trie: trie)
+        for k in 0...ids.count {
+            if k > 0 { try kept.accept(ids[k - 1]) }
+            let fresh = try TokenConstraint(grammar: grammar, trie: trie)
+            for id in ids.prefix(k) { try fresh.accept(id) }
+            #expect(kept.finishCost == fresh.finishCost, "after \(k) tokens")
+        }
+        #expect(kept.isComplete)
     }
 }
