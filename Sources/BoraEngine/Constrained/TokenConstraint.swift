@@ -29,8 +29,6 @@ public final class TokenConstraint {
         var next: [UInt64]
         var maxBytes: Int
         var costRange: (least: Int, most: Int)?
-        /// The greatest `costBound` after them (computed when the byte bound does not settle the limit).
-        var mostBound: Int?
     }
 
     public init(grammar: Grammar, trie: TokenTrie) throws(GrammarError) {
@@ -74,7 +72,6 @@ public final class TokenConstraint {
               let (s, p) = try walk(trie.tokenBytes[token]) else { return false }
         // With every byte a token, a completion of n bytes costs at most n tokens (no need to spell it).
         if trie.spellsEveryByte, try completionLength(s, p) <= remaining - 1 { return true }
-        if try costBound(Self.key(s, p)) <= remaining - 1 { return true }
         let after = try cost(Self.key(s, p))
         if after <= remaining - 1 { return true }
         return after <= (try costRange(Self.key(state, partial)).least)
@@ -131,31 +128,6 @@ public final class TokenConstraint {
         return best[0]
     }
 
-    /// At least `cost`, without spelling a completion that starts inside a character: with every byte a
-    /// token, the bytes that finish the character one token each, then the cost of the state after it (priced
-    /// along an earlier completion, usually cached). Equal to `cost` when no character is pending.
-    private func costBound(_ key: UInt64) throws(GrammarError) -> Int {
-        let p = UTF8Partial(packed: UInt32(truncatingIfNeeded: key))
-        guard p.pending > 0, trie.spellsEveryByte else { return try cost(key) }
-        if let c = costs[key] { return c }
-        let range = p.range
-        let s = GrammarMatcher.State(bitPattern: UInt32(truncatingIfNeeded: key >> 32))
-        guard let (_, next) = try matcher.finishCharacter(s, lo: range.lo, hi: range.hi) else { return Grammar.infinite }
-        return min(Int(p.pending) + (try cost(Self.key(next, UTF8Partial()))), Grammar.infinite)
-    }
-
-    /// The greatest `costBound` after the tokens of a state (cached): when it fits the limit, every cost does.
-    private func mostCostBound(_ key: UInt64) throws(GrammarError) -> Int {
-        var entry = try cachedEntry(key)
-        if let r = entry.costRange { return r.most }
-        if let b = entry.mostBound { return b }
-        var most = 0
-        for k in entry.next { most = max(most, try costBound(k)) }
-        entry.mostBound = most
-        cache[key] = entry
-        return most
-    }
-
     private func costRange(_ key: UInt64) throws(GrammarError) -> (least: Int, most: Int) {
         var entry = try cachedEntry(key)
         if let r = entry.costRange { return r }
@@ -175,7 +147,6 @@ public final class TokenConstraint {
         let key = Self.key(state, partial)
         let entry = try cachedEntry(key)
         if trie.spellsEveryByte, entry.maxBytes <= remaining - 1 { return entry.mask }
-        if try mostCostBound(key) <= remaining - 1 { return entry.mask }
         let range = try costRange(key)
         if range.most <= remaining - 1 { return entry.mask }
         return try computeMask(costLimit: max(remaining - 1, range.least)).mask
