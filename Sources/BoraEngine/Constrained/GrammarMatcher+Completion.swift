@@ -7,8 +7,17 @@ extension GrammarMatcher {
     /// of the state after it, so what is left of a completion after some of its characters is the completion
     /// of the state reached (the token budget in `TokenConstraint` relies on this).
     func shortestCompletion(_ s: State, pending: Int = 0, lo: UInt32 = 0, hi: UInt32 = 0) throws(GrammarError) -> [UInt8]? {
+        try shortestCompletionPath(s, pending: pending, lo: lo, hi: hi)?.bytes
+    }
+
+    /// `shortestCompletion` with the states it passes through at character boundaries: `(offset, state)` where
+    /// `bytes[offset...]` is the shortest completion of `state` (by the property above), the last one the
+    /// accepting state at `bytes.count`.
+    func shortestCompletionPath(_ s: State, pending: Int = 0, lo: UInt32 = 0, hi: UInt32 = 0) throws(GrammarError)
+        -> (bytes: [UInt8], states: [(offset: Int, state: State)])? {
         guard s != 0 else { return nil }
         var out: [UInt8] = []
+        var states: [(offset: Int, state: State)] = []
         var s = s
         if pending > 0 {
             guard let (c, next) = try finishCharacter(s, lo: lo, hi: hi), let scalar = Unicode.Scalar(c) else { return nil }
@@ -17,6 +26,7 @@ extension GrammarMatcher {
         }
         var d = distance(s)
         guard d < Grammar.infinite else { return nil }
+        states.append((out.count, s))
         while d > 0 {
             var step: (c: UInt32, next: State, d: Int)?
             for node in sets[Int(s)] where node != Self.accept {
@@ -28,8 +38,9 @@ extension GrammarMatcher {
             guard let step, let scalar = Unicode.Scalar(step.c) else { return nil }
             out += Array(String(Character(scalar)).utf8)
             (s, d) = (step.next, step.d)
+            states.append((out.count, s))
         }
-        return out
+        return (out, states)
     }
 }
 

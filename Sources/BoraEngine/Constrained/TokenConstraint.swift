@@ -110,17 +110,22 @@ public final class TokenConstraint {
         return try matcher.completionLength(s, pending: Int(p.pending), lo: range.lo, hi: range.hi)
     }
 
-    /// Tokens that spell the shortest completion of a (state, partial) key (cached).
+    /// Tokens that spell the shortest completion of a (state, partial) key (cached). The completion of every
+    /// state it passes through is a suffix of it, so one spelling prices them all: inside a long string with
+    /// a length bound, where each character leads to a new state, the next steps' costs are cache hits.
     private func cost(_ key: UInt64) throws(GrammarError) -> Int {
         if let c = costs[key] { return c }
         let p = UTF8Partial(packed: UInt32(truncatingIfNeeded: key))
         let s = GrammarMatcher.State(bitPattern: UInt32(truncatingIfNeeded: key >> 32))
-        var c = Grammar.infinite
         let range = p.range
-        if let bytes = try matcher.shortestCompletion(s, pending: Int(p.pending), lo: range.lo, hi: range.hi),
-           let n = trie.fewestTokens(bytes) { c = n }
-        costs[key] = c
-        return c
+        guard let path = try matcher.shortestCompletionPath(s, pending: Int(p.pending), lo: range.lo, hi: range.hi) else {
+            costs[key] = Grammar.infinite
+            return Grammar.infinite
+        }
+        let best = trie.fewestTokensPerSuffix(path.bytes)
+        for (offset, state) in path.states { costs[Self.key(state, UTF8Partial())] = best[offset] }
+        costs[key] = best[0]
+        return best[0]
     }
 
     private func costRange(_ key: UInt64) throws(GrammarError) -> (least: Int, most: Int) {

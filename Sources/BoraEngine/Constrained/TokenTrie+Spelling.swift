@@ -2,6 +2,13 @@ extension TokenTrie {
     /// The fewest tokens whose bytes, concatenated, are exactly `bytes` (0 for none; nil when the vocabulary
     /// cannot spell them). Dynamic programming over the positions, walking the trie from each.
     func fewestTokens(_ bytes: [UInt8]) -> Int? {
+        let best = fewestTokensPerSuffix(bytes)
+        return best[0] < Grammar.infinite ? best[0] : nil
+    }
+
+    /// For each `i` in `0...bytes.count`, the fewest tokens that spell `bytes[i...]` exactly
+    /// (`Grammar.infinite` when the vocabulary cannot).
+    func fewestTokensPerSuffix(_ bytes: [UInt8]) -> [Int] {
         let n = bytes.count
         var best = [Int](repeating: Grammar.infinite, count: n + 1) // best[i]: tokens to spell bytes[i...]
         best[n] = 0
@@ -28,6 +35,6 @@ extension TokenTrie {
             }
             i -= 1
         }
-        return best[0] < Grammar.infinite ? best[0] : nil
+        return best
     }
 }
