@@ -44,6 +44,25 @@ import Testing
         }
     }
 
+    /// A complete output that the grammar lets go on (another call, another repetition) ends when what
+    /// would follow cannot finish in the tokens left, instead of starting it: the least-cost fallback is
+    /// only for outputs that cannot end yet.
+    @Test func completeOutputEndsRatherThanStartWhatCannotFinish() throws {
+        let loaded = try LoadedModel(path: try TestPaths.smolLM2())
+        let trie = try loaded.tokenTrie()
+        let grammar = try Grammar(gbnf: #"root ::= "x" ( "<" [q]{40} ">" )*"#)
+        let constraint = try TokenConstraint(grammar: grammar, trie: trie)
+        let x = try #require(trie.tokenBytes.firstIndex(of: Array("x".utf8)))
+        let open = try #require(trie.tokenBytes.firstIndex(of: Array("<".utf8)))
+        try constraint.accept(x)
+        #expect(constraint.isComplete)
+        #expect(try !constraint.allows(open, remaining: 3))
+        let mask = try constraint.mask(remaining: 3)
+        let allowed = (0..<trie.vocabularySize).filter { mask[$0 >> 6] & (1 << UInt64($0 & 63)) != 0 }
+        #expect(!allowed.isEmpty && allowed.allSatisfy { trie.endOfGeneration.contains($0) }, "\(allowed.prefix(8))")
+        #expect(try constraint.allows(open, remaining: 60))
+    }
+
     /// With the limit set to the initial cost exactly, any walk through the allowed tokens (here random ones)
     /// ends complete: the cost bound holds token by token.
     @Test(arguments: [

@@ -8,7 +8,8 @@
 /// The first token of the spelling of a state's completion leaves the rest of that spelling, so the cost
 /// falls by one per step along it and the output is complete when the limit arrives whenever `maxTokens`
 /// was at least the initial cost. If no token fits (a limit below that), the tokens of least cost are
-/// allowed, which finishes as soon as possible.
+/// allowed, which finishes as soon as possible; a complete output then ends (a grammar that could go on,
+/// such as several tool calls, does not start what it cannot finish).
 public final class TokenConstraint {
     public let matcher: GrammarMatcher
     public let trie: TokenTrie
@@ -74,6 +75,8 @@ public final class TokenConstraint {
         if trie.spellsEveryByte, try completionLength(s, p) <= remaining - 1 { return true }
         let after = try cost(Self.key(s, p))
         if after <= remaining - 1 { return true }
+        // No token fits: those of least cost, unless the output is complete (then ending fits).
+        if isComplete { return false }
         return after <= (try costRange(Self.key(state, partial)).least)
     }
 
@@ -149,7 +152,9 @@ public final class TokenConstraint {
         if trie.spellsEveryByte, entry.maxBytes <= remaining - 1 { return entry.mask }
         let range = try costRange(key)
         if range.most <= remaining - 1 { return entry.mask }
-        return try computeMask(costLimit: max(remaining - 1, range.least)).mask
+        // When no token fits, those of least cost; but a complete output can end instead (end tokens are in
+        // every mask of a complete state).
+        return try computeMask(costLimit: isComplete ? remaining - 1 : max(remaining - 1, range.least)).mask
     }
 
     private func cachedEntry(_ key: UInt64) throws(GrammarError) -> MaskEntry {

@@ -19,7 +19,7 @@ public final class TokenTrie: Sendable {
     /// can be spelled in at most `n` tokens.
     let spellsEveryByte: Bool
     /// Bytes of each token (empty for tokens left out: special and end-of-generation tokens).
-    let tokenBytes: [[UInt8]]
+    package let tokenBytes: [[UInt8]]
     /// End-of-generation tokens: allowed exactly when the output is complete.
     public let endOfGeneration: [Int]
     public let vocabularySize: Int
