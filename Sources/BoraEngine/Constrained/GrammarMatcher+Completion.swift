@@ -36,7 +36,11 @@ extension GrammarMatcher {
                 if n != 0, distance(n) + CharClass.utf8Length(c) == d { step = (c, n, distance(n)); break }
             }
             guard let step, let scalar = Unicode.Scalar(step.c) else { return nil }
-            out += Array(String(Character(scalar)).utf8)
+            if step.c >= TokenTrie.specialBase, step.c - TokenTrie.specialBase < UInt32(TokenTrie.specialCount) {
+                out += [0xFF, UInt8(step.c - TokenTrie.specialBase)]  // a special token's bytes in the trie
+            } else {
+                out += Array(String(Character(scalar)).utf8)
+            }
             (s, d) = (step.next, step.d)
             states.append((out.count, s))
         }

@@ -102,7 +102,12 @@ public final class TokenConstraint {
             let n = try matcher.advance(s, c)
             return n == 0 ? nil : (n, p)
         case let .pending(lo, hi):
-            return matcher.allowsSome(s, lo, hi) ? (s, p) : nil
+            if p.isSpecial { return matcher.allowsSome(s, lo, hi) ? (s, p) : nil }
+            // Text cannot become a special token's code point: test the rest of the range.
+            let (a, b) = (TokenTrie.specialBase, TokenTrie.specialBase + UInt32(TokenTrie.specialCount - 1))
+            if lo < a, matcher.allowsSome(s, lo, min(hi, a - 1)) { return (s, p) }
+            if hi > b, matcher.allowsSome(s, max(lo, b + 1), hi) { return (s, p) }
+            return nil
         }
     }
 
@@ -231,9 +236,14 @@ struct UTF8Partial: Sendable, Equatable {
         value = packed & 0xFF_FFFF
     }
 
+    /// True between the two bytes of a special token (0xFF k, see `TokenTrie(specials:)`).
+    var isSpecial: Bool { length == Self.specialLength }
+    private static let specialLength: UInt8 = 5
+
     /// The code points the character being read can still become (empty range when none is pending).
     var range: (lo: UInt32, hi: UInt32) {
         guard pending > 0 else { return (0, 0) }
+        if isSpecial { return (TokenTrie.specialBase, TokenTrie.specialBase + UInt32(TokenTrie.specialCount - 1)) }
         let shift = UInt32(6 * pending)
         return (max(value << shift, Self.minimum[Int(length)]), min((value << shift) | ((1 << shift) - 1), CharClass.maxCodePoint))
     }
@@ -248,9 +258,16 @@ struct UTF8Partial: Sendable, Equatable {
             case 0xC2...0xDF: pending = 1; value = UInt32(b & 0x1F)
             case 0xE0...0xEF: pending = 2; value = UInt32(b & 0x0F)
             case 0xF0...0xF4: pending = 3; value = UInt32(b & 0x07)
+            case 0xFF:
+                pending = 1
+                length = Self.specialLength
+                return .pending(range.lo, range.hi)
             default: return .invalid
             }
             length = pending + 1
+        } else if isSpecial {
+            (pending, length, value) = (0, 0, 0)
+            return .complete(TokenTrie.specialBase + UInt32(b))
         } else {
             guard b & 0xC0 == 0x80 else { return .invalid }
             value = value << 6 | UInt32(b & 0x3F)
@@ -258,6 +275,7 @@ struct UTF8Partial: Sendable, Equatable {
             if pending == 0 {
                 let c = value
                 let ok = c >= Self.minimum[Int(length)] && c <= CharClass.maxCodePoint && !(0xD800...0xDFFF).contains(c)
+                    && !(TokenTrie.specialBase..<TokenTrie.specialBase + UInt32(TokenTrie.specialCount)).contains(c)
                 value = 0
                 length = 0
                 return ok ? .complete(c) : .invalid

@@ -27,7 +27,10 @@ public final class TokenTrie: Sendable {
     /// - Parameters:
     ///   - vocabularySize: the model's logits width (may exceed the tokenizer's).
     ///   - specials: special tokens (by text) to include, the k-th as the private-use code point U+F0000 + k,
-    ///     so that a grammar can ask for exactly that token (`ToolCallFormat.mistralSpecials`).
+    ///     so that a grammar can ask for exactly that token (`ToolCallFormat.mistralSpecials`). In the trie the
+    ///     k-th is the two bytes 0xFF k, which no valid UTF-8 contains (tokens with a 0xFF byte are left out),
+    ///     and `UTF8Partial` reads them as that code point, while text that spells U+F0000 + k in UTF-8 (byte
+    ///     tokens can) is refused: only the special token itself produces it.
     public init(tokenizer: any Tokenizer, vocabularySize: Int? = nil, specials: [String] = []) {
         let n = vocabularySize ?? tokenizer.vocabularySize
         self.vocabularySize = n
@@ -37,12 +40,11 @@ public final class TokenTrie: Sendable {
             if tokenizer.isEndOfGeneration(id) { eog.append(id); continue }
             guard let b = try? tokenizer.pieceBytes(id), !b.isEmpty else { continue }
             if let s = String(validating: b, as: UTF8.self), tokenizer.specialTokenId(s) == id { continue }
+            if b.contains(0xFF) { continue }  // never in valid UTF-8; 0xFF starts a special token's bytes here
             bytesOf[id] = b
         }
-        for (k, text) in specials.enumerated() {
-            if let id = tokenizer.specialTokenId(text), id < n, let scalar = Unicode.Scalar(0xF0000 + UInt32(k)) {
-                bytesOf[id] = Array(String(Character(scalar)).utf8)
-            }
+        for (k, text) in specials.enumerated() where k < Self.specialCount {
+            if let id = tokenizer.specialTokenId(text), id < n { bytesOf[id] = [0xFF, UInt8(k)] }
         }
         endOfGeneration = eog
         tokenBytes = bytesOf
@@ -84,4 +86,8 @@ public final class TokenTrie: Sendable {
     }
 
     public var nodeCount: Int { byte.count }
+
+    /// The code points standing for special tokens: U+F0000 + k for the k-th (`init(specials:)`).
+    static let specialBase: UInt32 = 0xF0000
+    static let specialCount = 256
 }
