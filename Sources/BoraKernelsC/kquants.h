@@ -1,4 +1,5 @@
-// K-quant tiles (Q4_K, Q6_K x Q8_K), included by gemm_vnni.c whose driver walks the tiles.
+// K-quant tiles (Q4_K, Q6_K x Q8_K), included by gemm_vnni.c whose driver walks the tiles (and the row
+// decoding shared with gemm_kquants_lo.c).
 //
 // Per 32-element group g of a super-block: `vpmaddubsw` (unsigned quants x signed activations) gives 16
 // int16 pair sums, `vpdpwssd` multiplies them by the group's int16 scale(s) and adds to 8 int32 lanes;
@@ -22,13 +23,8 @@ typedef struct {
     float d, dmin;
 } KRow;
 
-TGT INL void decode_q4_K(const uint8_t *b, KRow *k) {
-    const __m256i low4 = _mm256_set1_epi8(0x0F);
-    for (int c = 0; c < 4; c++) {
-        const __m256i v = _mm256_loadu_si256((const __m256i *)(b + 16 + 32 * c));
-        k->q[2 * c] = _mm256_and_si256(v, low4);
-        k->q[2 * c + 1] = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
-    }
+/// Q4_K / Q5_K's d, dmin, 8 scales and 8 mins (12 bytes at +4).
+TGT INL void q4k_scales(const uint8_t *b, KRow *k) {
     // scales[12] at +4: bytes 0-3 scale 0-3 (low 6 bits), 4-7 min 0-3, 8-11 low nibble scale 4-7, high
     // nibble min 4-7; the top 2 bits of bytes 0-3 / 4-7 are the high bits of scale / min 4-7.
     uint32_t u[3];
@@ -44,6 +40,16 @@ TGT INL void decode_q4_K(const uint8_t *b, KRow *k) {
     k->mins = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
     k->d = _mm_cvtss_f32(halves4(b, 2, 2));
     k->dmin = _mm_cvtss_f32(_mm_shuffle_ps(halves4(b, 2, 2), halves4(b, 2, 2), 1));
+}
+
+TGT INL void decode_q4_K(const uint8_t *b, KRow *k) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    for (int c = 0; c < 4; c++) {
+        const __m256i v = _mm256_loadu_si256((const __m256i *)(b + 16 + 32 * c));
+        k->q[2 * c] = _mm256_and_si256(v, low4);
+        k->q[2 * c + 1] = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+    }
+    q4k_scales(b, k);
 }
 
 TGT INL void decode_q6_K(const uint8_t *b, KRow *k) {

@@ -5,8 +5,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Which implementation runs the Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K and Q6_K integer dot products (matvec
-/// and GEMM).
+/// Which implementation runs the Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 and K-quant integer dot products (matvec and
+/// GEMM).
 package enum KernelPath: Sendable, CaseIterable {
     /// The C AVX512-VNNI kernels (Sources/BoraKernelsC) when `Native.available`, else the Swift ones.
     case best
@@ -40,6 +40,9 @@ enum Native {
         case .q5_1: return Int32(BORA_Q5_1)
         case .q4_K: return Int32(BORA_Q4_K)
         case .q6_K: return Int32(BORA_Q6_K)
+        case .q5_K: return Int32(BORA_Q5_K)
+        case .q3_K: return Int32(BORA_Q3_K)
+        case .q2_K: return Int32(BORA_Q2_K)
         default: return nil
         }
     }
@@ -50,7 +53,7 @@ enum Native {
         _ kind: Int32, _ type: GGMLType, _ w: UnsafeRawPointer, cols: Int, rows: Range<Int>,
         x: UnsafeRawPointer, xStride: Int, tokens: Int, y: UnsafeMutablePointer<Float>, yStride: Int
     ) {
-        bora_gemm_q(kind, w, cols / type.blockSize, rows.lowerBound, rows.upperBound, x, xStride, tokens,
-                    y, yStride)
+        let gemm = kind >= Int32(BORA_Q5_K) ? bora_gemm_k_lo : bora_gemm_q
+        gemm(kind, w, cols / type.blockSize, rows.lowerBound, rows.upperBound, x, xStride, tokens, y, yStride)
     }
 }

@@ -5,7 +5,7 @@ extension Quant {
     /// `y[t * yStride + (r - rows.lowerBound)] = dot(weight row r, x_t)` for `r` in `rows`, `t < tokens`,
     /// where `x_t` (at `x + t * xStride`) holds `cols` activations made by `quantizeActivations`.
     ///
-    /// The prefill GEMM. Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K and Q6_K on CPUs with AVX512-VNNI: integer block
+    /// The prefill GEMM. Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 and the K-quants on CPUs with AVX512-VNNI: integer block
     /// dot products on tiles of 4 rows x 4 tokens (Sources/BoraKernelsC, see Native.swift). Otherwise Q4_0,
     /// Q4_1 and Q8_0 decode each weight block to floats once and apply it to `matmulTile` tokens held in registers
     /// (Fast+Matmul.swift); other types, and a last single token, run the per-token `matvec`. The activations

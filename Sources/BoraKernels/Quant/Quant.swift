@@ -81,8 +81,9 @@ public enum Quant {
     ///
     /// `weights` points at row 0; each row holds `cols` elements of `type`
     /// (`type.byteCount(elements: cols)` bytes). `x` holds `cols` activations made by `quantizeActivations`.
-    /// Synchronous, no heap allocation. C VNNI path for Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q6_K where the
-    /// CPU has it; Swift SIMD path for f32/f16/bf16 and those types; the reference for the other types.
+    /// Synchronous, no heap allocation. C VNNI path for Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 and the K-quants where
+    /// the CPU has it; Swift SIMD path for f32/f16/bf16, the legacy types, Q4_K and Q6_K; the reference for
+    /// the other types.
     public static func matvec(
         _ type: GGMLType, weights: UnsafeRawPointer, cols: Int, rows: Range<Int>,
         x: UnsafeRawPointer, y: UnsafeMutablePointer<Float>

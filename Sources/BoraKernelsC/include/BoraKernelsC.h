@@ -19,6 +19,9 @@ enum {
     BORA_Q5_1 = 4,  ///< Q5_1 {fp16 d, fp16 m, uint32 qh, uint8 qs[16]} x Q8_1
     BORA_Q4_K = 5,  ///< Q4_K (256-element super-blocks, 144 bytes) x Q8_K {f32 d, int8 qs[256], int16 bsums[16]}
     BORA_Q6_K = 6,  ///< Q6_K (210 bytes) x Q8_K
+    BORA_Q5_K = 7,  ///< Q5_K (176 bytes) x Q8_K, by `bora_gemm_k_lo`
+    BORA_Q3_K = 8,  ///< Q3_K (110 bytes) x Q8_K, by `bora_gemm_k_lo`
+    BORA_Q2_K = 9,  ///< Q2_K (84 bytes) x Q8_K, by `bora_gemm_k_lo`
 };
 
 /// y[t * y_stride + (r - row_begin)] = dot(weight row r, activation row t) for row_begin <= r < row_end,
@@ -28,7 +31,7 @@ enum {
 void bora_gemm_q(int kind, const void *w, long nb, long row_begin, long row_end,
                  const void *x, long x_stride, long tokens, float *y, long y_stride);
 
-/// Q4_1 or Q8_0 (`kind`) repacked 8 rows at a time (made once at load, Sources/BoraKernels/Quant/Repacked.swift).
+/// Q4_1 or Q8_0 (`kind`) repacked 8 rows at a time (made once at load, Sources/BoraKernels/Quant/RepackedRows.swift).
 /// Group g (rows 8g..<8g+8) starts at `w + g * 8 * nb * B` (B: the plain block's bytes, 20 or 34):
 ///   Q4_1x8: nb x 128 quant bytes (block b of row 8g+i at b * 128 + i * 16, the 16 bytes unchanged), then
 ///           nb x 8 fp16 d (at nb * 128 + b * 16 + i * 2), then nb x 8 fp16 m (at nb * 144 + b * 16 + i * 2);
@@ -39,5 +42,9 @@ void bora_gemm_q(int kind, const void *w, long nb, long row_begin, long row_end,
 /// otherwise; `rows` is the matrix's row count.
 void bora_gemm_x8(int kind, const void *w, long nb, long rows, long row_begin, long row_end, const void *x,
                   long x_stride, long tokens, float *y, long y_stride);
+
+/// `bora_gemm_q` for kind BORA_Q5_K, BORA_Q3_K or BORA_Q2_K (gemm_kquants_lo.c).
+void bora_gemm_k_lo(int kind, const void *w, long nb, long row_begin, long row_end,
+                    const void *x, long x_stride, long tokens, float *y, long y_stride);
 
 #endif
