@@ -101,14 +101,13 @@ extension DecoderSession {
         let xq = UnsafeRawPointer(s.xq), stride = s.xqStride
         pool.parallelFor(m.rows, granularity: 16) { range in
             if rows == 1 {
-                Quant.matvec(m.type, weights: m.data, cols: m.cols, rows: range, x: xq, y: out + range.lowerBound)
+                m.matvec(rows: range, x: xq, y: out + range.lowerBound)
                 return
             }
             var r = range.lowerBound
             while r < range.upperBound {
                 let hi = min(range.upperBound, r + 256)
-                Quant.matmul(m.type, weights: m.data, cols: m.cols, rows: r..<hi, x: xq, xStride: stride,
-                             tokens: rows, y: out + r, yStride: m.rows)
+                m.matmul(rows: r..<hi, x: xq, xStride: stride, tokens: rows, y: out + r, yStride: m.rows)
                 r = hi
             }
         }

@@ -38,7 +38,8 @@ public struct LlamaWeights: Sendable {
 
     public init(store: TensorStore, layout: CheckpointLayout, config c: LlamaConfig) throws(FormatError) {
         let e = c.embeddingLength
-        tokenEmbedding = try WeightMatrix(store, layout.embedding, rows: c.vocabularySize, cols: e)
+        tokenEmbedding = try WeightMatrix(store, layout.embedding, rows: c.vocabularySize, cols: e,
+                                          repack: !store.contains(layout.output))  // repacked when tied
         var layers: [LlamaLayerWeights] = []
         for l in 0..<c.blockCount {
             func m(_ t: CheckpointLayout.LayerTensor, rows: Int, cols: Int) throws(FormatError) -> WeightMatrix {

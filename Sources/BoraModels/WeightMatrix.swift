@@ -3,7 +3,8 @@ import BoraKernels
 
 /// A 2-D weight matrix that stays as stored (quantized or not) in the memory-mapped file: `rows` rows of
 /// `cols` elements of `type`, row r at `data + r * rowBytes`. PyTorch's (out_features, in_features):
-/// y = W x has `rows` outputs.
+/// y = W x has `rows` outputs. A Q4_0 matrix may also hold a `repacked` copy for the VNNI kernel
+/// (WeightMatrix+Repack.swift), which `matmul` then uses; `data` stays the GGUF layout.
 public struct WeightMatrix: @unchecked Sendable {
     public let name: String
     public let type: GGMLType
@@ -11,14 +12,17 @@ public struct WeightMatrix: @unchecked Sendable {
     public let cols: Int
     public let rowBytes: Int
     public let data: UnsafeRawPointer
+    /// The rows in the layout of the repacked Q4_0 kernel, when made (see `init(_:_:rows:cols:repack:)`).
+    public let repacked: RepackedQ4_0?
 
-    init(_ t: TensorRef, rows: Int, cols: Int, firstRow: Int = 0) {
+    init(_ t: TensorRef, rows: Int, cols: Int, firstRow: Int = 0, repack: Bool = false) {
         name = t.name
         type = t.type
         self.rows = rows
         self.cols = cols
         rowBytes = t.type.byteCount(elements: cols) ?? 0
         data = t.data + firstRow * rowBytes
+        repacked = repack ? Self.repack(type: type, data, rows: rows, cols: cols) : nil
     }
 
     /// An F32 matrix in memory the caller keeps alive (LoRA-merged weights).
@@ -29,13 +33,15 @@ public struct WeightMatrix: @unchecked Sendable {
         self.cols = cols
         rowBytes = cols * MemoryLayout<Float>.size
         self.data = data
+        repacked = nil
     }
 
-    /// A required matrix of shape (rows, cols).
-    init(_ store: TensorStore, _ name: String, rows: Int, cols: Int) throws(FormatError) {
+    /// A required matrix of shape (rows, cols). With `repack` (for matrices used in products, not the
+    /// embedding lookup alone), a Q4_0 matrix is repacked for the VNNI kernel where that kernel runs.
+    init(_ store: TensorStore, _ name: String, rows: Int, cols: Int, repack: Bool = true) throws(FormatError) {
         let t = try store.require(name, shape: [cols, rows])
         try Self.checkRows(t, store: store, cols: cols)
-        self.init(t, rows: rows, cols: cols)
+        self.init(t, rows: rows, cols: cols, repack: repack)
     }
 
     static func checkRows(_ t: TensorRef, store: TensorStore, cols: Int) throws(FormatError) {
@@ -46,6 +52,10 @@ public struct WeightMatrix: @unchecked Sendable {
 
     /// Dequantizes row r into dst[0..<cols].
     public func row(_ r: Int, into dst: UnsafeMutablePointer<Float>) {
+        if let repacked {
+            repacked.dequantizeRow(r, into: dst)
+            return
+        }
         Quant.dequantize(type, data + r * rowBytes, dst, count: cols)
     }
 }
