@@ -5,11 +5,13 @@
 // each broadcast to the 4 lanes, gives 4 int32 partial sums per row. The -8 of Q4_0 is folded into a seed:
 // (q - 8) . x = q . x - 8 sum(x), and -8 sum(x) per token and block is computed once per call, then set in
 // the first dword of each lane (one masked broadcast) as the start of the integer sum. The 8 rows' fp16
-// scales are contiguous, so one conversion gives all 8 and a permute spreads them to the lanes.
+// scales are contiguous, so one conversion gives all 8 and a permute spreads them to the lanes. Scales and
+// quants alternate in chunks of 4 blocks (64 bytes of scales, 512 of quants), so that a group, and the
+// matrix, is read as one sequential stream: with the scales in a separate array after each group's quants,
+// 1B Q4_0 decode on one thread ran at ~0.7x the plain layout's speed.
 //
 // A group of 8 rows x up to 4 tokens decodes each weight block once (two loads, four nibble masks) for all
-// tokens. Groups are read in memory order, one stream (per group: quants, then scales), which the hardware
-// prefetchers follow (an interleaved tile of plain rows did not, see row_dot in gemm_vnni.c). Rows past the
+// tokens. Groups are read in memory order, one stream, which the hardware prefetchers follow (an interleaved tile of plain rows did not, see row_dot in gemm_vnni.c). Rows past the
 // last whole group keep the plain Q4_0 layout and run `bora_gemm_q`.
 //
 // Integer sums are exact, so results differ from the scalar reference only in float rounding order.
@@ -40,24 +42,25 @@ TGT INL void lane_sums(__m512 v, float *out) {
     _mm_storeu_ps(out, s);
 }
 
-/// One group of 8 rows at g (nb x 128 quant bytes, then nb x 8 fp16 scales) times RN <= 4 tokens (token t at
+/// One group of 8 rows at g (chunks of 4 blocks: 4 x 8 fp16 scales, then 4 x 128 quant bytes) times RN <= 4 tokens (token t at
 /// x + t * x_stride, its corrections at corr + t * nb): out[t * 8 + r].
 TGT INL void group(const uint8_t *g, long nb, const uint8_t *x, long x_stride, const int32_t *corr, float *out,
                    const int RN) {
     const __m512i low4 = _mm512_set1_epi8(0x0F);
     const __m512i idx_a = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
     const __m512i idx_b = _mm512_add_epi32(idx_a, _mm512_set1_epi32(4));
-    const uint8_t *scales = g + nb * 128;
     __m512 acc_a[4], acc_b[4];
     for (int t = 0; t < RN; t++) {
         acc_a[t] = _mm512_setzero_ps();
         acc_b[t] = _mm512_setzero_ps();
     }
     for (long b = 0; b < nb; b++) {
-        const __m512i w0 = _mm512_loadu_si512(g + b * 128), w1 = _mm512_loadu_si512(g + b * 128 + 64);
+        const long c = b / 4, k = nb - 4 * c < 4 ? nb - 4 * c : 4;  // chunk of k blocks: k scales, k quants
+        const uint8_t *chunk = g + c * 576, *q = chunk + k * 16 + (b % 4) * 128;
+        const __m512i w0 = _mm512_loadu_si512(q), w1 = _mm512_loadu_si512(q + 64);
         const __m512i lo0 = _mm512_and_si512(w0, low4), hi0 = _mm512_and_si512(_mm512_srli_epi16(w0, 4), low4);
         const __m512i lo1 = _mm512_and_si512(w1, low4), hi1 = _mm512_and_si512(_mm512_srli_epi16(w1, 4), low4);
-        const __m512 d8 = _mm512_castps256_ps512(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(scales + b * 16))));
+        const __m512 d8 = _mm512_castps256_ps512(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(chunk + (b % 4) * 16))));
         const __m512 da = _mm512_permutexvar_ps(idx_a, d8), db = _mm512_permutexvar_ps(idx_b, d8);
         for (int t = 0; t < RN; t++) {
             const uint8_t *xb = x + t * x_stride + b * 34;
