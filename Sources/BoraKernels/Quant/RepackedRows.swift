@@ -159,3 +159,18 @@ public final class RepackedRows: @unchecked Sendable {
         }
     }
 }
+
+/// A matrix copied at load into the layout of a repacked kernel (`RepackedRows`, `RepackedQ4_0`): what the
+/// model needs of it.
+public protocol RepackedMatrix: AnyObject, Sendable {
+    /// Bytes of the copy (equal to the plain tensor's).
+    var byteCount: Int { get }
+    /// Dequantizes row r into dst[0..<cols] (the same floats as the plain row).
+    func dequantizeRow(_ r: Int, into dst: UnsafeMutablePointer<Float>)
+    /// The `Quant.matmul` contract on the repacked rows (one token is the matvec).
+    func matmul(rows range: Range<Int>, x: UnsafeRawPointer, xStride: Int, tokens: Int, y: UnsafeMutablePointer<Float>,
+                yStride: Int)
+}
+
+extension RepackedRows: RepackedMatrix {}
+extension RepackedQ4_0: RepackedMatrix {}
