@@ -32,7 +32,6 @@ TGT INL void group_q4_1(const uint8_t *g, long nb, const uint8_t *x, long x_stri
     const __m512i low4 = _mm512_set1_epi8(0x0F), zero = _mm512_setzero_si512();
     const __m512i idx_a = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
     const __m512i idx_b = _mm512_add_epi32(idx_a, _mm512_set1_epi32(4));
-    const uint8_t *ds = g + nb * 128, *ms = g + nb * 144;
     __m512 acc_a[4], acc_b[4];
     __m256 macc[4];
     for (int t = 0; t < RN; t++) {
@@ -41,11 +40,12 @@ TGT INL void group_q4_1(const uint8_t *g, long nb, const uint8_t *x, long x_stri
         macc[t] = _mm256_setzero_ps();
     }
     for (long b = 0; b < nb; b++) {
-        const __m512i w0 = _mm512_loadu_si512(g + b * 128), w1 = _mm512_loadu_si512(g + b * 128 + 64);
+        const uint8_t *rec = g + b * 160;  // 8 fp16 d, 8 fp16 m, 128 quant bytes
+        const __m512i w0 = _mm512_loadu_si512(rec + 32), w1 = _mm512_loadu_si512(rec + 96);
         const __m512i lo0 = _mm512_and_si512(w0, low4), hi0 = _mm512_and_si512(_mm512_srli_epi16(w0, 4), low4);
         const __m512i lo1 = _mm512_and_si512(w1, low4), hi1 = _mm512_and_si512(_mm512_srli_epi16(w1, 4), low4);
-        const __m256 d8 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(ds + b * 16)));
-        const __m256 m8 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(ms + b * 16)));
+        const __m256 d8 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)rec));
+        const __m256 m8 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(rec + 16)));
         const __m512 da = _mm512_permutexvar_ps(idx_a, _mm512_castps256_ps512(d8));
         const __m512 db = _mm512_permutexvar_ps(idx_b, _mm512_castps256_ps512(d8));
         for (int t = 0; t < RN; t++) {
@@ -86,17 +86,16 @@ TGT INL void group_q8_0(const uint8_t *g, long nb, const uint8_t *x, long x_stri
                         const int RN) {
     const __m512i idx_a = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
     const __m512i idx_b = _mm512_add_epi32(idx_a, _mm512_set1_epi32(4));
-    const uint8_t *ds = g + nb * 256;
     __m512 acc_a[4], acc_b[4];
     for (int t = 0; t < RN; t++) {
         acc_a[t] = _mm512_setzero_ps();
         acc_b[t] = _mm512_setzero_ps();
     }
     for (long b = 0; b < nb; b++) {
-        const uint8_t *q = g + b * 256;
+        const uint8_t *rec = g + b * 272, *q = rec + 16;  // 8 fp16 d, 256 quant bytes
         const __m512i lo0 = _mm512_loadu_si512(q), hi0 = _mm512_loadu_si512(q + 64);
         const __m512i lo1 = _mm512_loadu_si512(q + 128), hi1 = _mm512_loadu_si512(q + 192);
-        const __m256 d8 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(ds + b * 16)));
+        const __m256 d8 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)rec));
         const __m512 da = _mm512_permutexvar_ps(idx_a, _mm512_castps256_ps512(d8));
         const __m512 db = _mm512_permutexvar_ps(idx_b, _mm512_castps256_ps512(d8));
         for (int t = 0; t < RN; t++) {

@@ -1,9 +1,9 @@
 import BoraKernelsC
 
-/// A Q4_0, Q4_1 or Q8_0 matrix repacked once at load, 8 rows at a time, for the C VNNI kernels
-/// (`bora_gemm_q4_0x8`, `bora_gemm_x8`; layouts in Sources/BoraKernelsC/include/BoraKernelsC.h): in each
-/// group of 8 rows, block b's quants of all 8 rows are contiguous (one 64-byte load serves several rows), then
-/// each fp16 field of the block (d, and m for Q4_1) as 8 contiguous values. The rows % 8 last rows stay in
+/// A Q4_1 or Q8_0 matrix repacked once at load, 8 rows at a time, for the C VNNI kernels
+/// (`bora_gemm_x8`; layouts in Sources/BoraKernelsC/include/BoraKernelsC.h): in each group of 8 rows, one
+/// record per block: each fp16 field of the block (d, and m for Q4_1) as 8 contiguous values, then the quants
+/// of all 8 rows (one 64-byte load serves several rows), so a group streams in order. The rows % 8 last rows stay in
 /// the plain format. Same size as the GGUF tensor; quant bytes are copied unchanged, except Q8_0's, stored
 /// as unsigned q + 128 (the operand `vpdpbusd` multiplies unsigned).
 ///
@@ -64,7 +64,7 @@ public final class RepackedRows: @unchecked Sendable {
         byteCount = rows &* rowBytes
         base = .allocate(byteCount: Swift.max(byteCount, 1), alignment: 64)
         let groups = rows / Self.interleave, groupBytes = rowBytes &* Self.interleave
-        let q = format.quantBytes, fieldStart = nb &* q &* Self.interleave
+        let q = format.quantBytes, record = format.blockBytes &* Self.interleave, quantStart = format.fields &* 16
         for g in 0..<groups {
             let dst = base + g &* groupBytes
             for i in 0..<Self.interleave {
@@ -73,9 +73,9 @@ public final class RepackedRows: @unchecked Sendable {
                     let blk = row + b &* blockBytes
                     for f in 0..<format.fields {
                         dst.storeBytes(of: blk.loadUnaligned(fromByteOffset: f &* 2, as: UInt16.self),
-                                       toByteOffset: fieldStart &+ (f &* nb &+ b) &* 16 &+ i &* 2, as: UInt16.self)
+                                       toByteOffset: b &* record &+ f &* 16 &+ i &* 2, as: UInt16.self)
                     }
-                    let quants = dst + b &* q &* Self.interleave
+                    let quants = dst + (b &* record &+ quantStart)
                     for j in stride(from: 0, to: q, by: 16) {  // 16-byte runs stay contiguous
                         let v = blk.loadUnaligned(fromByteOffset: format.fields &* 2 &+ j, as: SIMD16<UInt8>.self)
                         quants.storeBytes(of: v ^ SIMD16(repeating: format.flip), toByteOffset: format.quantOffset(row: i, j),
@@ -98,15 +98,15 @@ public final class RepackedRows: @unchecked Sendable {
             dst.copyMemory(from: base + r &* rowBytes, byteCount: rowBytes)
             return
         }
-        let q = format.quantBytes, fieldStart = nb &* q &* Self.interleave
+        let q = format.quantBytes, record = format.blockBytes &* Self.interleave, quantStart = format.fields &* 16
         let g = base + (r / Self.interleave) &* rowBytes &* Self.interleave, i = r % Self.interleave
         for b in 0..<nb {
             let blk = dst + b &* blockBytes
             for f in 0..<format.fields {
-                blk.storeBytes(of: g.loadUnaligned(fromByteOffset: fieldStart &+ (f &* nb &+ b) &* 16 &+ i &* 2, as: UInt16.self),
+                blk.storeBytes(of: g.loadUnaligned(fromByteOffset: b &* record &+ f &* 16 &+ i &* 2, as: UInt16.self),
                                toByteOffset: f &* 2, as: UInt16.self)
             }
-            let quants = g + b &* q &* Self.interleave
+            let quants = g + (b &* record &+ quantStart)
             for j in stride(from: 0, to: q, by: 16) {
                 let v = quants.loadUnaligned(fromByteOffset: format.quantOffset(row: i, j), as: SIMD16<UInt8>.self)
                 blk.storeBytes(of: v ^ SIMD16(repeating: format.flip), toByteOffset: format.fields &* 2 &+ j, as: SIMD16<UInt8>.self)

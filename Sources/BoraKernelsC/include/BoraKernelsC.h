@@ -32,12 +32,12 @@ void bora_gemm_q(int kind, const void *w, long nb, long row_begin, long row_end,
                  const void *x, long x_stride, long tokens, float *y, long y_stride);
 
 /// Q4_1 or Q8_0 (`kind`) repacked 8 rows at a time (made once at load, Sources/BoraKernels/Quant/RepackedRows.swift).
-/// Group g (rows 8g..<8g+8) starts at `w + g * 8 * nb * B` (B: the plain block's bytes, 20 or 34):
-///   Q4_1x8: nb x 128 quant bytes (block b of row 8g+i at b * 128 + i * 16, the 16 bytes unchanged), then
-///           nb x 8 fp16 d (at nb * 128 + b * 16 + i * 2), then nb x 8 fp16 m (at nb * 144 + b * 16 + i * 2);
-///   Q8_0x8: nb x 256 quant bytes, each q + 128 as unsigned: quant j of block b of row 8g+i at
-///           b * 256 + (i / 4) * 128 + (j / 16) * 64 + (i % 4) * 16 + j % 16; then nb x 8 fp16 d (at
-///           nb * 256 + b * 16 + i * 2).
+/// Group g (rows 8g..<8g+8) starts at `w + g * 8 * nb * B` (B: the plain block's bytes, 20 or 34) and holds one
+/// record of 8 * B bytes per block b, at b * 8 * B, so that a group is read as one stream:
+///   Q4_1x8: 8 fp16 d (row 8g+i at i * 2), 8 fp16 m (at 16 + i * 2), then 128 quant bytes (row 8g+i at
+///           32 + i * 16, the 16 bytes unchanged);
+///   Q8_0x8: 8 fp16 d (at i * 2), then 256 quant bytes, each q + 128 as unsigned: quant j of row 8g+i at
+///           16 + (i / 4) * 128 + (j / 16) * 64 + (i % 4) * 16 + j % 16.
 /// The rows % 8 rows after the last group follow in the plain format. Same contract as `bora_gemm_q(kind, ...)`
 /// otherwise; `rows` is the matrix's row count.
 void bora_gemm_x8(int kind, const void *w, long nb, long rows, long row_begin, long row_end, const void *x,
