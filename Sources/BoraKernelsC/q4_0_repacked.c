@@ -18,29 +18,9 @@
 
 #include "BoraKernelsC.h"
 #include "common.h"
+#include "x8.h"
 
 #if defined(__x86_64__)
-
-/// c[b] = -8 * sum of the 32 quants of Q8_0 activation block b.
-TGT INL void corrections(const uint8_t *x, long nb, int32_t *c) {
-    const __m256i eight = _mm256_set1_epi8(8), zero = _mm256_setzero_si256();
-    for (long b = 0; b < nb; b++) {
-        const __m256i s = _mm256_dpbusd_epi32(zero, eight, _mm256_loadu_si256((const __m256i *)(x + b * 34 + 2)));
-        __m128i a = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
-        a = _mm_add_epi32(a, _mm_shuffle_epi32(a, 0x4E));
-        a = _mm_add_epi32(a, _mm_shuffle_epi32(a, 0xB1));
-        c[b] = -_mm_cvtsi128_si32(a);
-    }
-}
-
-/// The 4 lane sums of v (lanes of 4 floats) into out[0..<4].
-TGT INL void lane_sums(__m512 v, float *out) {
-    v = _mm512_add_ps(v, _mm512_permute_ps(v, 0x4E));
-    v = _mm512_add_ps(v, _mm512_permute_ps(v, 0xB1));
-    const __m128 s = _mm512_castps512_ps128(_mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0,
-                                                                                   0, 0, 0, 0, 0, 0), v));
-    _mm_storeu_ps(out, s);
-}
 
 /// One group of 8 rows at g (chunks of 4 blocks: 4 x 8 fp16 scales, then 4 x 128 quant bytes) times RN <= 4 tokens (token t at
 /// x + t * x_stride, its corrections at corr + t * nb): out[t * 8 + r].
@@ -62,21 +42,11 @@ TGT INL void group(const uint8_t *g, long nb, const uint8_t *x, long x_stride, c
         const __m512i lo1 = _mm512_and_si512(w1, low4), hi1 = _mm512_and_si512(_mm512_srli_epi16(w1, 4), low4);
         const __m512 d8 = _mm512_castps256_ps512(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(chunk + (b % 4) * 16))));
         const __m512 da = _mm512_permutexvar_ps(idx_a, d8), db = _mm512_permutexvar_ps(idx_b, d8);
-        for (int t = 0; t < RN; t++) {
-            const uint8_t *xb = x + t * x_stride + b * 34;
-            const __m512i xlo = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(xb + 2)));
-            const __m512i xhi = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(xb + 18)));
-            const __m512i seed = _mm512_maskz_set1_epi32(0x1111, corr[t * nb + b]);
-            const __m512i ia = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(seed, lo0, xlo), hi0, xhi);
-            const __m512i ib = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(seed, lo1, xlo), hi1, xhi);
-            const __m512 dx = _mm512_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(half_bits(xb))));
-            acc_a[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(ia), _mm512_mul_ps(da, dx), acc_a[t]);
-            acc_b[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(ib), _mm512_mul_ps(db, dx), acc_b[t]);
-        }
+        x8_block(lo0, hi0, lo1, hi1, da, db, x, x_stride, b, corr, nb, acc_a, acc_b, RN);
     }
     for (int t = 0; t < RN; t++) {
-        lane_sums(acc_a[t], out + t * 8);
-        lane_sums(acc_b[t], out + t * 8 + 4);
+        _mm_storeu_ps(out + t * 8, x8_lane_sums(acc_a[t]));
+        _mm_storeu_ps(out + t * 8 + 4, x8_lane_sums(acc_b[t]));
     }
 }
 
@@ -98,7 +68,7 @@ TGT static void gemm_q4_0x8(const uint8_t *w, long nb, long rows, long row_begin
     float out[32];
     for (long t = 0; t < tokens && row_begin < grouped_end; t += 4) {
         const int rn = tokens - t < 4 ? (int)(tokens - t) : 4;
-        for (int k = 0; k < rn; k++) corrections(x + (t + k) * x_stride, nb, corr + k * nb);
+        for (int k = 0; k < rn; k++) x8_block_sums(x + (t + k) * x_stride, nb, -8, corr + k * nb);
         for (long g = row_begin / 8; g * 8 < grouped_end; g++) {
             group_any(w + g * group_bytes, nb, x + t * x_stride, x_stride, corr, out, rn);
             const long r0 = g * 8 > row_begin ? g * 8 : row_begin, r1 = g * 8 + 8 < grouped_end ? g * 8 + 8 : grouped_end;

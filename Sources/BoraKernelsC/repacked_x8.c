@@ -15,16 +15,9 @@
 
 #include "BoraKernelsC.h"
 #include "common.h"
+#include "x8.h"
 
 #if defined(__x86_64__)
-
-/// The 4 lane sums of v (4 lanes of 4 floats) as 4 floats.
-TGT INL __m128 lane_sums4(__m512 v) {
-    v = _mm512_add_ps(v, _mm512_permute_ps(v, 0x4E));
-    v = _mm512_add_ps(v, _mm512_permute_ps(v, 0xB1));
-    return _mm512_castps512_ps128(_mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                                                          0, 0, 0), v));
-}
 
 /// One Q4_1x8 group of 8 rows at g (nb x 128 quant bytes, nb x 8 fp16 d, nb x 8 fp16 m) times RN <= 4
 /// Q8_1 tokens at x (stride x_stride): out[t * 8 + r].
@@ -62,20 +55,8 @@ TGT INL void group_q4_1(const uint8_t *g, long nb, const uint8_t *x, long x_stri
         }
     }
     for (int t = 0; t < RN; t++) {
-        const __m256 sums = _mm256_set_m128(lane_sums4(acc_b[t]), lane_sums4(acc_a[t]));
+        const __m256 sums = _mm256_set_m128(x8_lane_sums(acc_b[t]), x8_lane_sums(acc_a[t]));
         _mm256_storeu_ps(out + t * 8, _mm256_add_ps(sums, macc[t]));
-    }
-}
-
-/// c[b] = -128 * sum of the 32 quants of Q8_0 activation block b.
-TGT INL void corrections_128(const uint8_t *x, long nb, int32_t *c) {
-    const __m256i one = _mm256_set1_epi8(1), zero = _mm256_setzero_si256();
-    for (long b = 0; b < nb; b++) {
-        const __m256i s = _mm256_dpbusd_epi32(zero, one, _mm256_loadu_si256((const __m256i *)(x + b * 34 + 2)));
-        __m128i a = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
-        a = _mm_add_epi32(a, _mm_shuffle_epi32(a, 0x4E));
-        a = _mm_add_epi32(a, _mm_shuffle_epi32(a, 0xB1));
-        c[b] = -128 * _mm_cvtsi128_si32(a);
     }
 }
 
@@ -98,20 +79,10 @@ TGT INL void group_q8_0(const uint8_t *g, long nb, const uint8_t *x, long x_stri
         const __m256 d8 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)rec));
         const __m512 da = _mm512_permutexvar_ps(idx_a, _mm512_castps256_ps512(d8));
         const __m512 db = _mm512_permutexvar_ps(idx_b, _mm512_castps256_ps512(d8));
-        for (int t = 0; t < RN; t++) {
-            const uint8_t *xb = x + t * x_stride + b * 34;
-            const __m512i xlo = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(xb + 2)));
-            const __m512i xhi = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(xb + 18)));
-            const __m512i seed = _mm512_maskz_set1_epi32(0x1111, corr[t * nb + b]);
-            const __m512i ia = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(seed, lo0, xlo), hi0, xhi);
-            const __m512i ib = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(seed, lo1, xlo), hi1, xhi);
-            const __m512 dx = _mm512_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(half_bits(xb))));
-            acc_a[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(ia), _mm512_mul_ps(da, dx), acc_a[t]);
-            acc_b[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(ib), _mm512_mul_ps(db, dx), acc_b[t]);
-        }
+        x8_block(lo0, hi0, lo1, hi1, da, db, x, x_stride, b, corr, nb, acc_a, acc_b, RN);
     }
     for (int t = 0; t < RN; t++)
-        _mm256_storeu_ps(out + t * 8, _mm256_set_m128(lane_sums4(acc_b[t]), lane_sums4(acc_a[t])));
+        _mm256_storeu_ps(out + t * 8, _mm256_set_m128(x8_lane_sums(acc_b[t]), x8_lane_sums(acc_a[t])));
 }
 
 #define RN_SWITCH(CALL)                                                                                      \
@@ -133,7 +104,7 @@ TGT static void gemm_x8(int kind, const uint8_t *w, long nb, long rows, long row
     for (long t = 0; t < tokens && row_begin < grouped_end; t += 4) {
         const int rn = tokens - t < 4 ? (int)(tokens - t) : 4;
         if (kind == BORA_Q8_0)
-            for (int k = 0; k < rn; k++) corrections_128(x + (t + k) * x_stride, nb, corr + k * nb);
+            for (int k = 0; k < rn; k++) x8_block_sums(x + (t + k) * x_stride, nb, -128, corr + k * nb);
         for (long g = row_begin / 8; g * 8 < grouped_end; g++) {
             const uint8_t *gp = w + g * group_bytes, *xt = x + t * x_stride;
 #define Q41(N) group_q4_1(gp, nb, xt, x_stride, out, N)
