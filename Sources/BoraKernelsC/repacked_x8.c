@@ -1,10 +1,12 @@
-// Q4_1 and Q8_0 GEMM / matvec on layouts repacked 8 rows at a time (see BoraKernelsC.h), AVX512-VNNI on
-// 512-bit vectors. The same scheme as the Q4_0x8 kernel (q4_0_repacked.c): block b of 8 rows is contiguous,
+// Q4_0, Q4_1 and Q8_0 GEMM / matvec on layouts repacked 8 rows at a time (see BoraKernelsC.h), AVX512-VNNI
+// on 512-bit vectors (after llama.cpp's load-time repacking of Q4_0). Block b of 8 rows is contiguous,
 // so one 64-byte load holds several rows' quants, and `vpdpbusd` against the activation block broadcast to
 // every 128-bit lane gives each lane one row's partial sums. Per row, block and token that is a fraction of
 // one instruction, where the plain-layout tiles (gemm_vnni.c) spend a `vpdpbusd`, a conversion and an FMA
 // on 256 bits: small batches (continuous batching in the server) run at the speed of large ones.
 //
+//   Q4_0x8: one load = 4 rows x 16 quant bytes; (q - 8) . x = q . x - 8 sum(x), the correction per token and
+//           block seeding the sum.
 //   Q4_1x8: one load = 4 rows x 16 quant bytes (elements j low nibble, j + 16 high nibble); the activation
 //           block (Q8_1) halves broadcast. d_w d_x (q . x) + m_w s_x, the min term in an 8-row vector.
 //   Q8_0x8: one load = 4 rows x one half (16 bytes) of their blocks, stored as unsigned w + 128 (`vpdpbusd`
@@ -18,6 +20,31 @@
 #include "x8.h"
 
 #if defined(__x86_64__)
+
+/// One Q4_0x8 group of 8 rows at g (per block: 8 fp16 d, 128 quant bytes) times RN <= 4 Q8_0 tokens (their
+/// corrections, -8 sum(x), at corr + t * nb): out[t * 8 + r].
+TGT INL void group_q4_0(const uint8_t *g, long nb, const uint8_t *x, long x_stride, const int32_t *corr, float *out,
+                        const int RN) {
+    const __m512i low4 = _mm512_set1_epi8(0x0F);
+    const __m512i idx_a = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+    const __m512i idx_b = _mm512_add_epi32(idx_a, _mm512_set1_epi32(4));
+    __m512 acc_a[4], acc_b[4];
+    for (int t = 0; t < RN; t++) {
+        acc_a[t] = _mm512_setzero_ps();
+        acc_b[t] = _mm512_setzero_ps();
+    }
+    for (long b = 0; b < nb; b++) {
+        const uint8_t *rec = g + b * 144;  // 8 fp16 d, 128 quant bytes
+        const __m512i w0 = _mm512_loadu_si512(rec + 16), w1 = _mm512_loadu_si512(rec + 80);
+        const __m512i lo0 = _mm512_and_si512(w0, low4), hi0 = _mm512_and_si512(_mm512_srli_epi16(w0, 4), low4);
+        const __m512i lo1 = _mm512_and_si512(w1, low4), hi1 = _mm512_and_si512(_mm512_srli_epi16(w1, 4), low4);
+        const __m512 d8 = _mm512_castps256_ps512(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)rec)));
+        const __m512 da = _mm512_permutexvar_ps(idx_a, d8), db = _mm512_permutexvar_ps(idx_b, d8);
+        x8_block(lo0, hi0, lo1, hi1, da, db, x, x_stride, b, corr, nb, acc_a, acc_b, RN);
+    }
+    for (int t = 0; t < RN; t++)
+        _mm256_storeu_ps(out + t * 8, _mm256_set_m128(x8_lane_sums(acc_b[t]), x8_lane_sums(acc_a[t])));
+}
 
 /// One Q4_1x8 group of 8 rows at g (nb x 128 quant bytes, nb x 8 fp16 d, nb x 8 fp16 m) times RN <= 4
 /// Q8_1 tokens at x (stride x_stride): out[t * 8 + r].
@@ -97,23 +124,28 @@ TGT INL void group_q8_0(const uint8_t *g, long nb, const uint8_t *x, long x_stri
 /// whole groups, `bora_gemm_q` on the plain rows after the last group.
 TGT static void gemm_x8(int kind, const uint8_t *w, long nb, long rows, long row_begin, long row_end,
                         const uint8_t *x, long x_stride, long tokens, float *y, long y_stride) {
-    const long plain_block = kind == BORA_Q4_1 ? 20 : 34, group_bytes = 8 * nb * plain_block;
+    const long plain_block = kind == BORA_Q4_0 ? 18 : kind == BORA_Q4_1 ? 20 : 34, group_bytes = 8 * nb * plain_block;
     const long groups = rows / 8, grouped_end = row_end < groups * 8 ? row_end : groups * 8;
-    int32_t corr[kind == BORA_Q8_0 ? 4 * nb : 1];
+    int32_t corr[kind == BORA_Q4_1 ? 1 : 4 * nb];
     float out[32];
     for (long t = 0; t < tokens && row_begin < grouped_end; t += 4) {
         const int rn = tokens - t < 4 ? (int)(tokens - t) : 4;
-        if (kind == BORA_Q8_0)
-            for (int k = 0; k < rn; k++) x8_block_sums(x + (t + k) * x_stride, nb, -128, corr + k * nb);
+        if (kind != BORA_Q4_1)  // the weights' offset: Q4_0 quants are q + 8, Q8_0's stored as q + 128
+            for (int k = 0; k < rn; k++)
+                x8_block_sums(x + (t + k) * x_stride, nb, kind == BORA_Q4_0 ? -8 : -128, corr + k * nb);
         for (long g = row_begin / 8; g * 8 < grouped_end; g++) {
             const uint8_t *gp = w + g * group_bytes, *xt = x + t * x_stride;
+#define Q40(N) group_q4_0(gp, nb, xt, x_stride, corr, out, N)
 #define Q41(N) group_q4_1(gp, nb, xt, x_stride, out, N)
 #define Q80(N) group_q8_0(gp, nb, xt, x_stride, corr, out, N)
-            if (kind == BORA_Q4_1) {
+            if (kind == BORA_Q4_0) {
+                RN_SWITCH(Q40)
+            } else if (kind == BORA_Q4_1) {
                 RN_SWITCH(Q41)
             } else {
                 RN_SWITCH(Q80)
             }
+#undef Q40
 #undef Q41
 #undef Q80
             const long r0 = g * 8 > row_begin ? g * 8 : row_begin, r1 = g * 8 + 8 < grouped_end ? g * 8 + 8 : grouped_end;

@@ -1,4 +1,4 @@
-// Shared by the 8-row repacked kernels (q4_0_repacked.c, repacked_x8.c): a 512-bit vector holds 4 rows of a
+// The 8-row repacked kernels' shared pieces (repacked_x8.c): a 512-bit vector holds 4 rows of a
 // block, one row per 128-bit lane, and each token's Q8_0 activation block is broadcast to every lane.
 #ifndef BORA_KERNELS_C_X8_H
 #define BORA_KERNELS_C_X8_H

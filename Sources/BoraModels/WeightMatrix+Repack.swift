@@ -6,7 +6,7 @@ import Darwin
 #endif
 
 extension WeightMatrix {
-    /// The repacked copy of a Q4_0 (`RepackedQ4_0`), Q4_1 or Q8_0 (`RepackedRows`) matrix of at least 8 rows,
+    /// The repacked copy (`RepackedRows`) of a Q4_0, Q4_1 or Q8_0 matrix of at least 8 rows,
     /// where the repacked kernels run (`RepackedRows.isUseful`); nil otherwise (other types, `BORA_KERNELS=swift`, CPUs
     /// without VNNI), which keep the plain layout.
     ///
@@ -14,12 +14,9 @@ extension WeightMatrix {
     /// are released (`madvise(MADV_DONTNEED)` on the whole pages inside it), so that the weights are resident
     /// once, not twice (peak: all weights plus one tensor). The mapping is private and read-only: a later read
     /// of `data` (a LoRA export) faults the pages back in from the file.
-    static func repack(type: GGMLType, _ data: UnsafeRawPointer, rows: Int, cols: Int) -> (any RepackedMatrix)? {
-        guard rows >= RepackedRows.interleave, RepackedRows.isUseful else { return nil }
-        let made: (any RepackedMatrix)? = type == .q4_0
-            ? RepackedQ4_0(repacking: data, rows: rows, cols: cols)
-            : RepackedRows(repacking: data, type: type, rows: rows, cols: cols)
-        guard let packed = made else { return nil }
+    static func repack(type: GGMLType, _ data: UnsafeRawPointer, rows: Int, cols: Int) -> RepackedRows? {
+        guard RepackedRows.supports(type), rows >= RepackedRows.interleave, RepackedRows.isUseful,
+              let packed = RepackedRows(repacking: data, type: type, rows: rows, cols: cols) else { return nil }
         releasePages(data, byteCount: packed.byteCount)
         return packed
     }

@@ -13,7 +13,7 @@ public struct WeightMatrix: @unchecked Sendable {
     public let rowBytes: Int
     public let data: UnsafeRawPointer
     /// The rows in the layout of the repacked kernels, when made (see `init(_:_:rows:cols:repack:)`).
-    public let repacked: (any RepackedMatrix)?
+    public let repacked: RepackedRows?
 
     init(_ t: TensorRef, rows: Int, cols: Int, firstRow: Int = 0, repack: Bool = false) {
         name = t.name

@@ -1,7 +1,7 @@
 import BoraKernels
 import Testing
 
-/// The repacked Q4_0 layout (`RepackedQ4_0`, C kernel `bora_gemm_q4_0x8`) against the plain Q4_0 scalar
+/// The repacked Q4_0 layout (`RepackedRows` of Q4_0, C kernel `bora_gemm_x8`) against the plain Q4_0 scalar
 /// reference: row counts below, at and past the 8-row groups (plain tail rows), row ranges that start and end
 /// inside a group, 1 to 9 tokens, 1 to 3 threads splitting the rows at odd points.
 ///
@@ -15,7 +15,7 @@ import Testing
         let xStride: Int
         let w: [Float]
         let xd: [[Float]]
-        let packed: RepackedQ4_0
+        let packed: RepackedRows
 
         init(rows: Int, cols: Int, tokens: Int, seed: UInt64) {
             var rng = SeededRandom(seed: seed)
@@ -35,7 +35,7 @@ import Testing
             }
             self.xq = xq
             self.xd = xd
-            packed = weights.withUnsafeBytes { RepackedQ4_0(repacking: $0.baseAddress!, rows: rows, cols: cols) }
+            packed = weights.withUnsafeBytes { RepackedRows(repacking: $0.baseAddress!, type: .q4_0, rows: rows, cols: cols)! }
         }
 
         /// The repacked matmul over `range`, split into `threads` parts; y has stride range.count + 3.

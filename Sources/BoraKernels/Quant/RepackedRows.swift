@@ -1,6 +1,11 @@
 import BoraKernelsC
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-/// A Q4_1 or Q8_0 matrix repacked once at load, 8 rows at a time, for the C VNNI kernels
+/// A Q4_0, Q4_1 or Q8_0 matrix repacked once at load, 8 rows at a time, for the C VNNI kernels
 /// (`bora_gemm_x8`; layouts in Sources/BoraKernelsC/include/BoraKernelsC.h): in each group of 8 rows, one
 /// record per block: each fp16 field of the block (d, and m for Q4_1) as 8 contiguous values, then the quants
 /// of all 8 rows (one 64-byte load serves several rows), so a group streams in order. The rows % 8 last rows stay in
@@ -38,6 +43,7 @@ public final class RepackedRows: @unchecked Sendable {
 
         init?(_ type: GGMLType) {
             switch type {
+            case .q4_0: (fields, quantBytes, flip) = (1, 16, 0)
             case .q4_1: (fields, quantBytes, flip) = (2, 16, 0)
             case .q8_0: (fields, quantBytes, flip) = (1, 32, 0x80)
             default: return nil
@@ -62,7 +68,7 @@ public final class RepackedRows: @unchecked Sendable {
         self.cols = cols
         let nb = cols / 32, blockBytes = format.blockBytes, rowBytes = nb &* blockBytes
         byteCount = rows &* rowBytes
-        base = .allocate(byteCount: Swift.max(byteCount, 1), alignment: 64)
+        base = Self.allocate(byteCount)
         let groups = rows / Self.interleave, groupBytes = rowBytes &* Self.interleave
         let q = format.quantBytes, record = format.blockBytes &* Self.interleave, quantStart = format.fields &* 16
         for g in 0..<groups {
@@ -88,7 +94,33 @@ public final class RepackedRows: @unchecked Sendable {
         (base + tail).copyMemory(from: src + tail, byteCount: byteCount &- tail)
     }
 
-    deinit { base.deallocate() }
+    deinit { Self.deallocate(base, byteCount) }
+
+    /// Anonymous memory for the repacked rows, in transparent huge pages where the kernel offers them
+    /// (`madvise` mode): decode streams every weight once per token, and with 4 KiB pages the 1B Q4_0 model's
+    /// decode ran slower from this copy than from the file mapping. Falls back to the heap.
+    private static func allocate(_ bytes: Int) -> UnsafeMutableRawPointer {
+        #if os(Linux)
+        if bytes >= hugePage, let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+           p != MAP_FAILED {
+            _ = madvise(p, bytes, Int32(MADV_HUGEPAGE))
+            return p
+        }
+        #endif
+        return .allocate(byteCount: Swift.max(bytes, 1), alignment: 64)
+    }
+
+    private static func deallocate(_ p: UnsafeMutableRawPointer, _ bytes: Int) {
+        #if os(Linux)
+        if bytes >= hugePage {
+            _ = munmap(p, bytes)
+            return
+        }
+        #endif
+        p.deallocate()
+    }
+
+    private static let hugePage = 2 << 20
 
     /// Row r (0 <= r < rows) in the plain format (`cols / 32` blocks) into `dst`.
     package func gatherRow(_ r: Int, into dst: UnsafeMutableRawPointer) {
@@ -160,17 +192,3 @@ public final class RepackedRows: @unchecked Sendable {
     }
 }
 
-/// A matrix copied at load into the layout of a repacked kernel (`RepackedRows`, `RepackedQ4_0`): what the
-/// model needs of it.
-public protocol RepackedMatrix: AnyObject, Sendable {
-    /// Bytes of the copy (equal to the plain tensor's).
-    var byteCount: Int { get }
-    /// Dequantizes row r into dst[0..<cols] (the same floats as the plain row).
-    func dequantizeRow(_ r: Int, into dst: UnsafeMutablePointer<Float>)
-    /// The `Quant.matmul` contract on the repacked rows (one token is the matvec).
-    func matmul(rows range: Range<Int>, x: UnsafeRawPointer, xStride: Int, tokens: Int, y: UnsafeMutablePointer<Float>,
-                yStride: Int)
-}
-
-extension RepackedRows: RepackedMatrix {}
-extension RepackedQ4_0: RepackedMatrix {}

@@ -31,9 +31,10 @@ enum {
 void bora_gemm_q(int kind, const void *w, long nb, long row_begin, long row_end,
                  const void *x, long x_stride, long tokens, float *y, long y_stride);
 
-/// Q4_1 or Q8_0 (`kind`) repacked 8 rows at a time (made once at load, Sources/BoraKernels/Quant/RepackedRows.swift).
-/// Group g (rows 8g..<8g+8) starts at `w + g * 8 * nb * B` (B: the plain block's bytes, 20 or 34) and holds one
+/// Q4_0, Q4_1 or Q8_0 (`kind`) repacked 8 rows at a time (made once at load, Sources/BoraKernels/Quant/RepackedRows.swift).
+/// Group g (rows 8g..<8g+8) starts at `w + g * 8 * nb * B` (B: the plain block's bytes, 18, 20 or 34) and holds one
 /// record of 8 * B bytes per block b, at b * 8 * B, so that a group is read as one stream:
+///   Q4_0x8: 8 fp16 d (row 8g+i at i * 2), then 128 quant bytes (row 8g+i at 16 + i * 16, unchanged);
 ///   Q4_1x8: 8 fp16 d (row 8g+i at i * 2), 8 fp16 m (at 16 + i * 2), then 128 quant bytes (row 8g+i at
 ///           32 + i * 16, the 16 bytes unchanged);
 ///   Q8_0x8: 8 fp16 d (at i * 2), then 256 quant bytes, each q + 128 as unsigned: quant j of row 8g+i at
@@ -46,13 +47,5 @@ void bora_gemm_x8(int kind, const void *w, long nb, long rows, long row_begin, l
 /// `bora_gemm_q` for kind BORA_Q5_K, BORA_Q3_K or BORA_Q2_K (gemm_kquants_lo.c).
 void bora_gemm_k_lo(int kind, const void *w, long nb, long row_begin, long row_end,
                     const void *x, long x_stride, long tokens, float *y, long y_stride);
-
-/// Q4_0 repacked 8 rows at a time ("Q4_0x8", made once at load by Sources/BoraKernels/Quant/RepackedQ4_0.swift).
-/// Group g (rows 8g..<8g+8) starts at `w + g * nb * 144` and holds chunks of k = min(4, nb - 4c) blocks, chunk
-/// c at c * 576: k x 8 fp16 scales (block 4c+j of row 8g+i at j * 16 + i * 2), then k x 128 bytes of quants
-/// (at k * 16 + j * 128 + i * 16, the 16 quant bytes of the Q4_0 block unchanged). The rows % 8 rows after the last group follow in plain Q4_0 (nb * 18 bytes
-/// each). Same contract as `bora_gemm_q(BORA_Q4_0, ...)` otherwise; `rows` is the matrix's row count.
-void bora_gemm_q4_0x8(const void *w, long nb, long rows, long row_begin, long row_end, const void *x,
-                      long x_stride, long tokens, float *y, long y_stride);
 
 #endif
