@@ -12,6 +12,8 @@ public struct BenchmarkResult: Codable, Sendable, Equatable {
     public var nBatch: Int
     public var nPrompt: Int
     public var nGen: Int
+    /// Sequences decoded together in a tg test (1: one sequence); t/s counts the tokens of all of them.
+    public var nParallel: Int = 1
     public var avgTs: Double
     public var stddevTs: Double
     public var samplesTs: [Double]
@@ -19,18 +21,20 @@ public struct BenchmarkResult: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case modelFilename = "model_filename", modelType = "model_type", modelSize = "model_size"
         case modelNParams = "model_n_params", nThreads = "n_threads", nBatch = "n_batch"
-        case nPrompt = "n_prompt", nGen = "n_gen", avgTs = "avg_ts", stddevTs = "stddev_ts"
+        case nPrompt = "n_prompt", nGen = "n_gen", nParallel = "n_parallel", avgTs = "avg_ts", stddevTs = "stddev_ts"
         case samplesTs = "samples_ts"
     }
 
-    /// llama-bench's test name: `pp512`, `tg128`.
-    public var test: String { nPrompt > 0 ? "pp\(nPrompt)" : "tg\(nGen)" }
+    /// llama-bench's test name: `pp512`, `tg128`; `tg128 x8` for 8 sequences decoded together.
+    public var test: String { nPrompt > 0 ? "pp\(nPrompt)" : nParallel > 1 ? "tg\(nGen) x\(nParallel)" : "tg\(nGen)" }
 }
 
 /// Prompt-processing and generation throughput, measured as llama-bench does: pp = N prompt tokens from an
 /// empty cache in batches; tg = N single-token steps from an empty cache; one untimed warm-up run, then
 /// `repetitions` timed runs; tokens/s mean and sample standard deviation. Token ids are fixed
-/// pseudo-random values (the speed does not depend on them).
+/// pseudo-random values (the speed does not depend on them). A tg test with `sequences` > 1 decodes that
+/// many sequences together, one batched step per token (continuous batching as `bora serve` runs it, and
+/// llama-batched-bench's `-npl`), and counts the tokens of all of them.
 public struct Benchmark: Sendable {
     public enum Test: Sendable, Equatable {
         case prompt(Int)
@@ -66,16 +70,18 @@ public struct Benchmark: Sendable {
     }
 
     /// Runs one test at `threads` threads: a warm-up, then `repetitions` timed runs.
-    public func run(_ test: Test, threads: Int, repetitions: Int) throws(EngineError) -> BenchmarkResult {
+    public func run(_ test: Test, threads: Int, repetitions: Int, sequences: Int = 1) throws(EngineError) -> BenchmarkResult {
         try Self.checkThreads(threads)
         guard repetitions >= 1 else { throw .invalidParameter("repetitions must be at least 1, got \(repetitions)") }
+        guard sequences >= 1 else { throw .invalidParameter("parallel sequences must be at least 1, got \(sequences)") }
         let (nPrompt, nGen) = switch test {
         case let .prompt(n): (n, 0)
         case let .generation(n): (0, n)
         }
         let count = nPrompt + nGen
         guard count >= 1 else { throw .invalidParameter("a test needs at least 1 token") }
-        try checkMemory(positions: count)
+        let parallel = nGen > 0 ? sequences : 1
+        try checkMemory(positions: count * parallel)
         let vocab = model.config.vocabularySize
         var state: UInt64 = 0x2545_F491_4F6C_DD1D
         let tokens = (0..<count).map { _ -> Int in
@@ -83,14 +89,20 @@ public struct Benchmark: Sendable {
             return Int((state >> 33) % UInt64(vocab))
         }
         let session = DecoderSession(model: model.model, contextLength: count, threads: threads,
-                                     maxBatch: min(batch, count))
+                                     maxBatch: max(parallel, min(batch, count)))
+        let caches = parallel > 1 ? (0..<parallel).map { _ in session.makeCache() } : []
         var samples: [Double] = []
         for rep in 0...repetitions {
             session.reset()
+            caches.forEach { $0.reset() }
             let start = DispatchTime.now().uptimeNanoseconds
             do {
                 if nPrompt > 0 {
                     try session.evaluate(tokens, logitsFor: .last)
+                } else if parallel > 1 {
+                    for (i, t) in tokens.enumerated() {
+                        try session.decode((0..<parallel).map { (t + i * $0) % vocab }, caches: caches) { _, _ in }
+                    }
                 } else {
                     for t in tokens { try session.evaluate([t], logitsFor: .last) }
                 }
@@ -100,7 +112,7 @@ public struct Benchmark: Sendable {
                 throw .invalidParameter("\(error)")
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            if rep > 0 { samples.append(Double(count) / seconds) }
+            if rep > 0 { samples.append(Double(count * parallel) / seconds) }
         }
         let mean = samples.reduce(0, +) / Double(samples.count)
         let variance = samples.count > 1
@@ -108,7 +120,7 @@ public struct Benchmark: Sendable {
         return BenchmarkResult(
             modelFilename: model.path, modelType: modelType, modelSize: model.model.weightBytes,
             modelNParams: model.model.parameterCount, nThreads: threads, nBatch: min(batch, count),
-            nPrompt: nPrompt, nGen: nGen, avgTs: mean, stddevTs: variance.squareRoot(), samplesTs: samples)
+            nPrompt: nPrompt, nGen: nGen, nParallel: parallel, avgTs: mean, stddevTs: variance.squareRoot(), samplesTs: samples)
     }
 
     /// llama-bench's model description: architecture, size class and the type of the attention weights

@@ -9,6 +9,11 @@ import Synchronization
 /// matrix-vector products, so workers spin briefly on an atomic generation counter before parking on a
 /// condition variable; `DispatchQueue.concurrentPerform` costs ~30 µs a call here
 /// (../shared/reference/swift-simd-kernels.md, section 8).
+///
+/// Waiting threads (the caller for its workers, workers for the next dispatch) yield the core after a short
+/// spin: when other programs load the machine, a thread spinning for one that the scheduler has set aside
+/// would burn its own time slice for nothing (measured: 8 server streams fell from 666 to 28 tokens/s
+/// while two compilers ran on the same two cores). On an idle machine `sched_yield` returns at once.
 public final class ThreadPool: @unchecked Sendable {
     /// Threads taking part in each `run`, the caller included.
     public let threadCount: Int
@@ -85,6 +90,11 @@ private final class PoolState: @unchecked Sendable {
 
     /// Spin iterations before a worker parks (about a millisecond).
     static let spinLimit = 100_000
+    /// Spin iterations before a waiting thread starts yielding its core on each further iteration.
+    static let yieldAfter = 2_000
+    /// A yield counts as this many spins towards `spinLimit` (a system call takes about as long), so a worker
+    /// still parks after about a millisecond.
+    static let yieldWeight = 40
 
     init() {
         pthread_mutex_init(&mutex, nil)
@@ -101,7 +111,11 @@ private final class PoolState: @unchecked Sendable {
         remaining.store(workers, ordering: .sequentiallyConsistent)
         bump()
         work(0)
-        while remaining.load(ordering: .acquiring) > 0 {}
+        var spins = 0
+        while remaining.load(ordering: .acquiring) > 0 {
+            spins += 1
+            if spins > Self.yieldAfter { sched_yield() }
+        }
         body = nil
     }
 
@@ -128,6 +142,10 @@ private final class PoolState: @unchecked Sendable {
             var current = generation.load(ordering: .acquiring)
             while current == seen {
                 spins += 1
+                if spins > Self.yieldAfter {
+                    sched_yield()
+                    spins += Self.yieldWeight
+                }
                 if spins >= Self.spinLimit {
                     pthread_mutex_lock(&mutex)
                     sleepers.add(1, ordering: .sequentiallyConsistent)

@@ -10,6 +10,7 @@ struct Bench: ParsableCommand {
           bora bench -m smollm2
           bora bench -m smollm2 -p 512 -n 128 -t 1,2 -r 5 --json
           bora bench -m smollm2 --bandwidth -t 1,2
+          bora bench -m smollm2 -p 0 -n 64 --parallel 1,4,8
         """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -23,6 +24,8 @@ struct Bench: ParsableCommand {
     var repetitions: Int = 5
     @Option(name: [.customLong("batch-size"), .customShort("b")], help: "Prompt tokens per forward pass.")
     var batch: Int = 128
+    @Option(name: .customLong("parallel"), help: "Sequences decoded together in tg tests, comma-separated (continuous batching, as `bora serve --parallel` runs it); t/s counts all of their tokens.")
+    var parallel: String = "1"
     @Flag(help: "Print a JSON array, one object per row, with llama-bench's field names.")
     var json = false
     @Flag(name: .customLong("bandwidth"), help: "Instead of pp/tg: measure the memory read bandwidth and the tg speed it allows for this model.")
@@ -46,6 +49,7 @@ struct Bench: ParsableCommand {
     func validate() throws {
         _ = try Self.counts(prompt, "--n-prompt", minimum: 0)
         _ = try Self.counts(gen, "--n-gen", minimum: 0)
+        _ = try Self.counts(parallel, "--parallel", minimum: 1)
         for t in try threadCounts {
             do { try Benchmark.checkThreads(t) } catch { throw ValidationError("--threads: \(error.description)") }
         }
@@ -69,18 +73,24 @@ struct Bench: ParsableCommand {
             let tests = try Self.counts(prompt, "--n-prompt", minimum: 0).filter { $0 > 0 }.map { Benchmark.Test.prompt($0) }
                 + Self.counts(gen, "--n-gen", minimum: 0).filter { $0 > 0 }.map { Benchmark.Test.generation($0) }
             // Every test's memory is checked before any runs.
+            let sequences = try Self.counts(parallel, "--parallel", minimum: 1)
+            let most = sequences.max() ?? 1
             for test in tests {
                 switch test {
-                case let .prompt(n), let .generation(n): try bench.checkMemory(positions: n)
+                case let .prompt(n): try bench.checkMemory(positions: n)
+                case let .generation(n): try bench.checkMemory(positions: n * most)
                 }
             }
             var rows: [BenchmarkResult] = []
             if !json { print(Self.header) }
             for t in try threadCounts {
                 for test in tests {
-                    let row = try bench.run(test, threads: t, repetitions: repetitions)
-                    rows.append(row)
-                    if !json { print(Self.line(row)) }
+                    let counts = if case .generation = test { sequences } else { [1] }
+                    for s in counts {
+                        let row = try bench.run(test, threads: t, repetitions: repetitions, sequences: s)
+                        rows.append(row)
+                        if !json { print(Self.line(row)) }
+                    }
                 }
             }
             if json { print(try BoraCLI.json(rows)) }

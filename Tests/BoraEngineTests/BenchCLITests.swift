@@ -24,6 +24,19 @@ import Testing
         }
     }
 
+    @Test func parallelSequencesAddTgRows() throws {
+        let r = try CLI.run(["bench", "--model", model, "-p", "4", "-n", "3", "-t", "1", "-r", "1", "--parallel", "1,3", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        // pp runs once; tg once per sequence count.
+        #expect(rows.map { $0["n_prompt"] as? Int } == [4, 0, 0])
+        #expect(rows.map { $0["n_parallel"] as? Int } == [1, 1, 3])
+        #expect(rows.allSatisfy { ($0["avg_ts"] as? Double ?? 0) > 0 })
+        let table = try CLI.run(["bench", "--model", model, "-p", "0", "-n", "2", "-t", "1", "-r", "1", "--parallel", "2"])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("tg2 x2"))
+    }
+
     @Test func tableHasLlamaBenchColumns() throws {
         let r = try CLI.run(["bench", "--model", model, "-p", "4", "-n", "2", "-t", "1", "-r", "1"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -58,6 +71,7 @@ import Testing
     @Test func badCounts() throws {
         try expectFailure(["bench", "--model", model, "-p", "12,x"], mentions: ["--n-prompt"])
         try expectFailure(["bench", "--model", model, "-r", "0"], mentions: ["--repetitions"])
+        try expectFailure(["bench", "--model", model, "--parallel", "0"], mentions: ["--parallel", "at least 1"])
         try expectFailure(["bench", "--model", "/nonexistent/m.gguf"], mentions: ["cannot open"])
     }
 }
