@@ -1,8 +1,8 @@
 import BoraKernels
 import Testing
 
-/// The repacked Q4_0 layout (`RepackedRows` of Q4_0, C kernel `bora_gemm_x8`) against the plain Q4_0 scalar
-/// reference: row counts below, at and past the 8-row groups (plain tail rows), row ranges that start and end
+/// The repacked Q4_0 layout (`RepackedRows` of Q4_0, C kernel `bora_gemm_x16`) against the plain Q4_0 scalar
+/// reference: row counts below, at and past the 16-row groups (plain tail rows), row ranges that start and end
 /// inside a group, 1 to 9 tokens, 1 to 3 threads splitting the rows at odd points.
 ///
 /// Tolerance per output: 2e-5 * sum_j |w_rj x_tj| (as MatmulTests): the integer block sums are exact, only
@@ -75,7 +75,7 @@ import Testing
         }
     }
 
-    static let rowCounts = [5, 8, 13, 16, 21, 40]
+    static let rowCounts = [5, 15, 16, 21, 32, 40]
 
     static func ranges(_ rows: Int) -> [Range<Int>] {
         [0..<rows, 3..<rows - 1, rows / 2..<rows / 2 + 1, rows - 2..<rows]

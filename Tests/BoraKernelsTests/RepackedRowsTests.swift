@@ -1,14 +1,14 @@
 import BoraKernels
 import Testing
 
-/// The repacked-layout kernels (`RepackedRows`: Q4_1x8, Q8_0x8 and Q4_0x8 in C) against the scalar
-/// reference on the plain rows, over row counts that leave a tail outside the 8-row groups, row ranges that
+/// The repacked-layout kernels (`RepackedRows`: Q4_0, Q4_1 and Q8_0 16 rows at a time, `bora_gemm_x16` in C) against the scalar
+/// reference on the plain rows, over row counts that leave a tail outside the 16-row groups, row ranges that
 /// start and end inside a group, token counts around the tile of 4, and a padded activation stride; plus the
 /// layout itself: gathering a row back gives the original bytes, and dequantizing it the same floats.
 @Suite struct RepackedRowsTests {
     static let types: [GGMLType] = TestData.weightTypes.filter { RepackedRows.supports($0) }
-    static let rows = 27
-    static let rowRanges = [0..<27, 3..<21, 8..<16, 24..<27, 5..<6, 0..<8]
+    static let rows = 43
+    static let rowRanges = [0..<43, 3..<37, 16..<32, 30..<43, 5..<6, 0..<16, 14..<18]
     static let tokenCounts = [1, 2, 3, 4, 5, 9]
 
     struct Case {

@@ -5,18 +5,18 @@ import Glibc
 import Darwin
 #endif
 
-/// A Q4_0, Q4_1 or Q8_0 matrix repacked once at load, 8 rows at a time, for the C VNNI kernels
-/// (`bora_gemm_x8`; layouts in Sources/BoraKernelsC/include/BoraKernelsC.h): in each group of 8 rows, one
-/// record per block: each fp16 field of the block (d, and m for Q4_1) as 8 contiguous values, then the quants
-/// of all 8 rows (one 64-byte load serves several rows), so a group streams in order. The rows % 8 last rows stay in
-/// the plain format. Same size as the GGUF tensor; quant bytes are copied unchanged, except Q8_0's, stored
+/// A Q4_0, Q4_1 or Q8_0 matrix repacked once at load, 16 rows at a time, for the C VNNI kernels
+/// (`bora_gemm_x16`; layouts in Sources/BoraKernelsC/include/BoraKernelsC.h): in each group of 16 rows, one
+/// record per block: each fp16 field of the block (d, and m for Q4_1) as 16 contiguous values, then the
+/// quants in 64-byte chunks of 4 bytes per row (a chunk is a vector with one row per 32-bit lane), so a group
+/// streams in order. The rows % 16 last rows stay in the plain format. Same size as the GGUF tensor; quant bytes are copied unchanged, except Q8_0's, stored
 /// as unsigned q + 128 (the operand `vpdpbusd` multiplies unsigned).
 ///
 /// The idea follows llama.cpp's load-time repacking (ggml-cpu `repack.cpp`, rows interleaved); the layouts
 /// and kernels are Bora's own. Owns its memory; immutable after `init`, so shared read-only across threads.
 public final class RepackedRows: @unchecked Sendable {
     /// Rows per group.
-    public static let interleave = 8
+    public static let interleave = 16
 
     public let type: GGMLType
     public let rows: Int
@@ -34,11 +34,11 @@ public final class RepackedRows: @unchecked Sendable {
         let flip: UInt8
         var blockBytes: Int { fields &* 2 &+ quantBytes }
 
-        /// Offset of quant j of row i (of 8) within a block's repacked quants: a row's 16 bytes after
-        /// another's, or for 32-byte blocks, 4 rows' first halves, their second halves, then the next 4 rows.
+        /// Offset of quant byte j of row i (of 16) within a block's repacked quants: 64-byte chunks, each
+        /// holding bytes 4c..<4c+4 of every row, row i at 4 i.
         @inline(__always)
         func quantOffset(row i: Int, _ j: Int) -> Int {
-            quantBytes == 16 ? i &* 16 &+ j : (i >> 2) &* 128 &+ (j >> 4) &* 64 &+ (i & 3) &* 16 &+ (j & 15)
+            (j >> 2) &* 64 &+ i &* 4 &+ (j & 3)
         }
 
         init?(_ type: GGMLType) {
@@ -70,7 +70,9 @@ public final class RepackedRows: @unchecked Sendable {
         byteCount = rows &* rowBytes
         base = Self.allocate(byteCount)
         let groups = rows / Self.interleave, groupBytes = rowBytes &* Self.interleave
-        let q = format.quantBytes, record = format.blockBytes &* Self.interleave, quantStart = format.fields &* 16
+        let q = format.quantBytes, record = format.blockBytes &* Self.interleave
+        let fieldBytes = 2 &* Self.interleave, quantStart = format.fields &* fieldBytes
+        let flip = UInt32(format.flip) &* 0x0101_0101
         for g in 0..<groups {
             let dst = base + g &* groupBytes
             for i in 0..<Self.interleave {
@@ -79,13 +81,12 @@ public final class RepackedRows: @unchecked Sendable {
                     let blk = row + b &* blockBytes
                     for f in 0..<format.fields {
                         dst.storeBytes(of: blk.loadUnaligned(fromByteOffset: f &* 2, as: UInt16.self),
-                                       toByteOffset: b &* record &+ f &* 16 &+ i &* 2, as: UInt16.self)
+                                       toByteOffset: b &* record &+ f &* fieldBytes &+ i &* 2, as: UInt16.self)
                     }
                     let quants = dst + (b &* record &+ quantStart)
-                    for j in stride(from: 0, to: q, by: 16) {  // 16-byte runs stay contiguous
-                        let v = blk.loadUnaligned(fromByteOffset: format.fields &* 2 &+ j, as: SIMD16<UInt8>.self)
-                        quants.storeBytes(of: v ^ SIMD16(repeating: format.flip), toByteOffset: format.quantOffset(row: i, j),
-                                          as: SIMD16<UInt8>.self)
+                    for j in stride(from: 0, to: q, by: 4) {  // 4-byte runs stay contiguous
+                        let v = blk.loadUnaligned(fromByteOffset: format.fields &* 2 &+ j, as: UInt32.self)
+                        quants.storeBytes(of: v ^ flip, toByteOffset: format.quantOffset(row: i, j), as: UInt32.self)
                     }
                 }
             }
@@ -130,18 +131,20 @@ public final class RepackedRows: @unchecked Sendable {
             dst.copyMemory(from: base + r &* rowBytes, byteCount: rowBytes)
             return
         }
-        let q = format.quantBytes, record = format.blockBytes &* Self.interleave, quantStart = format.fields &* 16
+        let q = format.quantBytes, record = format.blockBytes &* Self.interleave
+        let fieldBytes = 2 &* Self.interleave, quantStart = format.fields &* fieldBytes
+        let flip = UInt32(format.flip) &* 0x0101_0101
         let g = base + (r / Self.interleave) &* rowBytes &* Self.interleave, i = r % Self.interleave
         for b in 0..<nb {
             let blk = dst + b &* blockBytes
             for f in 0..<format.fields {
-                blk.storeBytes(of: g.loadUnaligned(fromByteOffset: b &* record &+ f &* 16 &+ i &* 2, as: UInt16.self),
+                blk.storeBytes(of: g.loadUnaligned(fromByteOffset: b &* record &+ f &* fieldBytes &+ i &* 2, as: UInt16.self),
                                toByteOffset: f &* 2, as: UInt16.self)
             }
             let quants = g + (b &* record &+ quantStart)
-            for j in stride(from: 0, to: q, by: 16) {
-                let v = quants.loadUnaligned(fromByteOffset: format.quantOffset(row: i, j), as: SIMD16<UInt8>.self)
-                blk.storeBytes(of: v ^ SIMD16(repeating: format.flip), toByteOffset: format.fields &* 2 &+ j, as: SIMD16<UInt8>.self)
+            for j in stride(from: 0, to: q, by: 4) {
+                let v = quants.loadUnaligned(fromByteOffset: format.quantOffset(row: i, j), as: UInt32.self)
+                blk.storeBytes(of: v ^ flip, toByteOffset: format.fields &* 2 &+ j, as: UInt32.self)
             }
         }
     }
@@ -175,7 +178,7 @@ public final class RepackedRows: @unchecked Sendable {
             matmulReference(rows: range, x: x, xStride: xStride, tokens: tokens, y: y, yStride: yStride)
             return
         }
-        bora_gemm_x8(kind, base, cols / 32, rows, range.lowerBound, range.upperBound, x, xStride, tokens, y, yStride)
+        bora_gemm_x16(kind, base, cols / 32, rows, range.lowerBound, range.upperBound, x, xStride, tokens, y, yStride)
     }
 
     /// Scalar reference: each row gathered back to the plain format and dotted by `Quant.matvecReference`.

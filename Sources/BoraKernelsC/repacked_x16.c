@@ -1,0 +1,215 @@
+// Q4_0, Q4_1 and Q8_0 GEMM / matvec on layouts repacked 16 rows at a time (see BoraKernelsC.h), AVX512-VNNI
+// on 512-bit vectors (the idea of llama.cpp's load-time repacking; layout and kernels are Bora's own).
+//
+// Block b of a group of 16 rows is one record: its fp16 fields, 16 values each, then the quants in chunks of
+// 64 bytes, each holding 4 consecutive quant bytes of every row (row i at 4 i). A chunk is a vector whose
+// 32-bit lane i is row i, so one `vpdpbusd` against 4 activation bytes broadcast to every lane adds those
+// 4 products to each of the 16 rows. After a block's chunks, each lane holds its row's whole block sum, and
+// one conversion and one FMA scale 16 rows at once: per token and block that is 8 `vpdpbusd` and about 5
+// other instructions for 16 rows.
+//
+//   Q4_0: 16 d; 4 chunks of the 16 quant bytes (byte j: element j low nibble, j + 16 high nibble, stored
+//         q + 8 as in the file); (q - 8) . x = q . x - 8 sum(x), the correction per token and block seeding
+//         the sum.
+//   Q4_1: 16 d, 16 m; 4 chunks as Q4_0. d_w d_x (q . x) + m_w s_x (Q8_1's s = d_x sum(x)).
+//   Q8_0: 16 d; 8 chunks of the 32 quant bytes, each stored as unsigned q + 128 (`vpdpbusd` multiplies
+//         unsigned by signed): (q + 128) . x - 128 sum(x), the correction seeding the sum.
+//
+// Integer sums are exact, so results differ from the scalar reference only in float rounding order.
+
+#include "BoraKernelsC.h"
+#include "common.h"
+
+#if defined(__x86_64__)
+
+/// Tokens per tile: each weight block is unpacked once for up to this many tokens.
+#define X16_TILE 8
+
+/// The 4 activation bytes at p in every 32-bit lane.
+TGT INL __m512i x16_bcast(const uint8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm512_set1_epi32(v);
+}
+
+/// c[b] = factor * sum of the 32 quants of Q8_0 activation block b (the correction for weights stored with
+/// an offset: Q4_0's +8, Q8_0's +128).
+TGT INL void x16_block_sums(const uint8_t *x, long nb, int32_t factor, int32_t *c) {
+    const __m256i one = _mm256_set1_epi8(1), zero = _mm256_setzero_si256();
+    for (long b = 0; b < nb; b++) {
+        const __m256i s = _mm256_dpbusd_epi32(zero, one, _mm256_loadu_si256((const __m256i *)(x + b * 34 + 2)));
+        __m128i a = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+        a = _mm_add_epi32(a, _mm_shuffle_epi32(a, 0x4E));
+        a = _mm_add_epi32(a, _mm_shuffle_epi32(a, 0xB1));
+        c[b] = factor * _mm_cvtsi128_si32(a);
+    }
+}
+
+/// The integer block sums of 16 rows against one token's 32 activation quants at q, for 4-bit weights
+/// unpacked into lo[c] (elements 4c..4c+3) and hi[c] (elements 16+4c..16+4c+3), seeded with `seed`. Two
+/// chains halve the latency of the dependent `vpdpbusd`s.
+TGT INL __m512i x16_dot4(const __m512i lo[4], const __m512i hi[4], const uint8_t *q, __m512i seed) {
+    __m512i s0 = seed, s1 = _mm512_setzero_si512();
+    s0 = _mm512_dpbusd_epi32(s0, lo[0], x16_bcast(q));
+    s1 = _mm512_dpbusd_epi32(s1, lo[1], x16_bcast(q + 4));
+    s0 = _mm512_dpbusd_epi32(s0, lo[2], x16_bcast(q + 8));
+    s1 = _mm512_dpbusd_epi32(s1, lo[3], x16_bcast(q + 12));
+    s0 = _mm512_dpbusd_epi32(s0, hi[0], x16_bcast(q + 16));
+    s1 = _mm512_dpbusd_epi32(s1, hi[1], x16_bcast(q + 20));
+    s0 = _mm512_dpbusd_epi32(s0, hi[2], x16_bcast(q + 24));
+    s1 = _mm512_dpbusd_epi32(s1, hi[3], x16_bcast(q + 28));
+    return _mm512_add_epi32(s0, s1);
+}
+
+/// Unpacks the 4 chunks of 4-bit quants at q into lo / hi (see x16_dot4).
+TGT INL void x16_unpack4(const uint8_t *q, __m512i lo[4], __m512i hi[4]) {
+    const __m512i low4 = _mm512_set1_epi8(0x0F);
+    for (int c = 0; c < 4; c++) {
+        const __m512i w = _mm512_loadu_si512(q + c * 64);
+        lo[c] = _mm512_and_si512(w, low4);
+        hi[c] = _mm512_and_si512(_mm512_srli_epi16(w, 4), low4);
+    }
+}
+
+/// The fp16 value at p as a float in every lane.
+TGT INL __m512 x16_scale(const uint8_t *p) {
+    return _mm512_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(half_bits(p))));
+}
+
+/// One Q4_0 group of 16 rows at g (per block: 16 fp16 d, 256 quant bytes) times RN <= X16_TILE Q8_0 tokens (their
+/// corrections, -8 sum(x), at corr + t * nb): out[t * 16 + r].
+TGT INL void group_q4_0(const uint8_t *g, long nb, const uint8_t *x, long x_stride, const int32_t *corr, float *out,
+                        const int RN) {
+    __m512 acc[X16_TILE];
+    for (int t = 0; t < RN; t++) acc[t] = _mm512_setzero_ps();
+    for (long b = 0; b < nb; b++) {
+        const uint8_t *rec = g + b * 288;
+        __m512i lo[4], hi[4];
+        x16_unpack4(rec + 32, lo, hi);
+        const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)rec));
+        for (int t = 0; t < RN; t++) {
+            const uint8_t *xb = x + t * x_stride + b * 34;
+            const __m512i s = x16_dot4(lo, hi, xb + 2, _mm512_set1_epi32(corr[t * nb + b]));
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(d, x16_scale(xb)), acc[t]);
+        }
+    }
+    for (int t = 0; t < RN; t++) _mm512_storeu_ps(out + t * 16, acc[t]);
+}
+
+/// One Q4_1 group of 16 rows at g (per block: 16 fp16 d, 16 fp16 m, 256 quant bytes) times RN <= X16_TILE Q8_1
+/// tokens at x (stride x_stride): out[t * 16 + r].
+TGT INL void group_q4_1(const uint8_t *g, long nb, const uint8_t *x, long x_stride, float *out, const int RN) {
+    __m512 acc[X16_TILE];
+    for (int t = 0; t < RN; t++) acc[t] = _mm512_setzero_ps();
+    for (long b = 0; b < nb; b++) {
+        const uint8_t *rec = g + b * 320;
+        __m512i lo[4], hi[4];
+        x16_unpack4(rec + 64, lo, hi);
+        const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)rec));
+        const __m512 m = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(rec + 32)));
+        for (int t = 0; t < RN; t++) {
+            const uint8_t *xb = x + t * x_stride + b * 36;
+            const __m512i s = x16_dot4(lo, hi, xb + 4, _mm512_setzero_si512());
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(d, x16_scale(xb)), acc[t]);
+            acc[t] = _mm512_fmadd_ps(m, x16_scale(xb + 2), acc[t]);
+        }
+    }
+    for (int t = 0; t < RN; t++) _mm512_storeu_ps(out + t * 16, acc[t]);
+}
+
+/// One Q8_0 group of 16 rows at g (per block: 16 fp16 d, 512 unsigned quant bytes) times RN <= X16_TILE Q8_0
+/// tokens (their corrections, -128 sum(x), at corr + t * nb): out[t * 16 + r].
+TGT INL void group_q8_0(const uint8_t *g, long nb, const uint8_t *x, long x_stride, const int32_t *corr, float *out,
+                        const int RN) {
+    __m512 acc[X16_TILE];
+    for (int t = 0; t < RN; t++) acc[t] = _mm512_setzero_ps();
+    for (long b = 0; b < nb; b++) {
+        const uint8_t *rec = g + b * 544, *qw = rec + 32;
+        const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)rec));
+        for (int t = 0; t < RN; t++) {
+            const uint8_t *xb = x + t * x_stride + b * 34, *q = xb + 2;
+            __m512i s0 = _mm512_set1_epi32(corr[t * nb + b]), s1 = _mm512_setzero_si512();
+            for (int c = 0; c < 8; c += 2) {
+                s0 = _mm512_dpbusd_epi32(s0, _mm512_loadu_si512(qw + c * 64), x16_bcast(q + c * 4));
+                s1 = _mm512_dpbusd_epi32(s1, _mm512_loadu_si512(qw + c * 64 + 64), x16_bcast(q + c * 4 + 4));
+            }
+            const __m512i s = _mm512_add_epi32(s0, s1);
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(d, x16_scale(xb)), acc[t]);
+        }
+    }
+    for (int t = 0; t < RN; t++) _mm512_storeu_ps(out + t * 16, acc[t]);
+}
+
+#define RN_SWITCH(CALL)                                                                                      \
+    switch (rn) {                                                                                            \
+    case 8: CALL(8); break;                                                                                  \
+    case 7: CALL(7); break;                                                                                  \
+    case 6: CALL(6); break;                                                                                  \
+    case 5: CALL(5); break;                                                                                  \
+    case 4: CALL(4); break;                                                                                  \
+    case 3: CALL(3); break;                                                                                  \
+    case 2: CALL(2); break;                                                                                  \
+    default: CALL(1); break;                                                                                 \
+    }
+
+/// Rows [row_begin, row_end) of a repacked matrix of `rows` rows: tiles of 16 rows x up to X16_TILE tokens over the
+/// whole groups, `bora_gemm_q` on the plain rows after the last group.
+TGT static void gemm_x16(int kind, const uint8_t *w, long nb, long rows, long row_begin, long row_end,
+                         const uint8_t *x, long x_stride, long tokens, float *y, long y_stride) {
+    const long plain_block = kind == BORA_Q4_0 ? 18 : kind == BORA_Q4_1 ? 20 : 34, group_bytes = 16 * nb * plain_block;
+    const long groups = rows / 16, grouped_end = row_end < groups * 16 ? row_end : groups * 16;
+    int32_t corr[kind == BORA_Q4_1 ? 1 : X16_TILE * nb];
+    float out[16 * X16_TILE];
+    for (long t = 0; t < tokens && row_begin < grouped_end; t += X16_TILE) {
+        const int rn = tokens - t < X16_TILE ? (int)(tokens - t) : X16_TILE;
+        if (kind != BORA_Q4_1)  // the weights' offset: Q4_0 quants are q + 8, Q8_0's stored as q + 128
+            for (int k = 0; k < rn; k++)
+                x16_block_sums(x + (t + k) * x_stride, nb, kind == BORA_Q4_0 ? -8 : -128, corr + k * nb);
+        for (long g = row_begin / 16; g * 16 < grouped_end; g++) {
+            const uint8_t *gp = w + g * group_bytes, *xt = x + t * x_stride;
+#define Q40(N) group_q4_0(gp, nb, xt, x_stride, corr, out, N)
+#define Q41(N) group_q4_1(gp, nb, xt, x_stride, out, N)
+#define Q80(N) group_q8_0(gp, nb, xt, x_stride, corr, out, N)
+            if (kind == BORA_Q4_0) {
+                RN_SWITCH(Q40)
+            } else if (kind == BORA_Q4_1) {
+                RN_SWITCH(Q41)
+            } else {
+                RN_SWITCH(Q80)
+            }
+#undef Q40
+#undef Q41
+#undef Q80
+            const long r0 = g * 16 > row_begin ? g * 16 : row_begin;
+            const long r1 = g * 16 + 16 < grouped_end ? g * 16 + 16 : grouped_end;
+            for (int k = 0; k < rn; k++)
+                for (long r = r0; r < r1; r++) y[(t + k) * y_stride + (r - row_begin)] = out[k * 16 + (r - g * 16)];
+        }
+    }
+    if (row_end > groups * 16) {
+        const long first = row_begin > groups * 16 ? row_begin : groups * 16;
+        bora_gemm_q(kind, w + groups * group_bytes, nb, first - groups * 16, row_end - groups * 16, x, x_stride,
+                    tokens, y + (first - row_begin), y_stride);
+    }
+}
+
+void bora_gemm_x16(int kind, const void *w, long nb, long rows, long row_begin, long row_end, const void *x,
+                   long x_stride, long tokens, float *y, long y_stride) {
+    if (row_begin >= row_end) return;
+    if (nb <= 0) {
+        for (long t = 0; t < tokens; t++)
+            for (long r = row_begin; r < row_end; r++) y[t * y_stride + (r - row_begin)] = 0;
+        return;
+    }
+    gemm_x16(kind, (const uint8_t *)w, nb, rows, row_begin, row_end, (const uint8_t *)x, x_stride, tokens, y, y_stride);
+}
+
+#else
+
+void bora_gemm_x16(int kind, const void *w, long nb, long rows, long row_begin, long row_end, const void *x,
+                   long x_stride, long tokens, float *y, long y_stride) {
+    (void)kind; (void)w; (void)nb; (void)rows; (void)row_begin; (void)row_end;
+    (void)x; (void)x_stride; (void)tokens; (void)y; (void)y_stride;
+}
+
+#endif
