@@ -19,10 +19,11 @@ extension DecoderSession {
 
     /// out = down(silu(gate x) * up x) for `rows` inputs of width embedding. `layer`: the dense
     /// feed-forward of that layer, whose rows may carry run-time LoRA adapters (nil for experts).
+    /// `quantized`: `s.xq` already holds the input in the gate's activation format.
     func swiGLU(_ f: FeedForwardWeights, input: UnsafeMutablePointer<Float>, rows n: Int, out: UnsafeMutablePointer<Float>,
-                layer: Int? = nil) {
+                layer: Int? = nil, quantized: Bool = false) {
         let c = model.config, e = c.embeddingLength, ffn = c.feedForwardLength
-        quantizeInput(input, rows: n, cols: e, for: f.gate.type)
+        if !quantized { quantizeInput(input, rows: n, cols: e, for: f.gate.type) }
         matmul(f.gate, rows: n, out: s.gate)
         if Quant.activationType(for: f.up.type) != Quant.activationType(for: f.gate.type) {
             quantizeInput(input, rows: n, cols: e, for: f.up.type)
@@ -32,8 +33,10 @@ extension DecoderSession {
             addLoRA(.gate, layer: l, input: input, inWidth: e, rows: n, out: s.gate, outWidth: ffn)
             addLoRA(.up, layer: l, input: input, inWidth: e, rows: n, out: s.up, outWidth: ffn)
         }
-        Ops.swiglu(s.gate, s.up, n * ffn)
-        quantizeInput(s.gate, rows: n, cols: ffn, for: f.down.type)
+        forEachRow(n) { t in
+            Ops.swiglu(s.gate + t * ffn, s.up + t * ffn, ffn)
+            quantizeRow(s.gate, row: t, cols: ffn, for: f.down.type)
+        }
         matmul(f.down, rows: n, out: out)
         if let l = layer { addLoRA(.down, layer: l, input: s.gate, inWidth: ffn, rows: n, out: out, outWidth: e) }
     }

@@ -28,10 +28,13 @@ extension DecoderSession {
         }
 
         for (l, layer) in w.layers.enumerated() {
-            for t in 0..<n {
+            // Row-wise steps run on the pool's threads when there are several rows (a batched decode step or a
+            // prompt chunk): on the caller alone they would leave the other threads waiting.
+            forEachRow(n) { t in
+                if l > 0 { Ops.add(s.x + t * e, s.o + t * e, e) }  // the previous layer's feed-forward output
                 Ops.rmsNorm(s.x + t * e, weight: layer.attentionNorm, eps: c.rmsNormEpsilon, out: s.xn + t * e, e)
+                quantizeRow(s.xn, row: t, cols: e, for: layer.wq.type)
             }
-            quantizeInput(s.xn, rows: n, cols: e, for: layer.wq.type)
             matmul(layer.wq, rows: n, out: s.q)
             addLoRA(.q, layer: l, input: s.xn, inWidth: e, rows: n, out: s.q, outWidth: c.queryDim)
             if Quant.activationType(for: layer.wk.type) != Quant.activationType(for: layer.wq.type) {
@@ -45,52 +48,77 @@ extension DecoderSession {
             matmul(layer.wv, rows: n, out: s.v)
             addLoRA(.v, layer: l, input: s.xn, inWidth: e, rows: n, out: s.v, outWidth: c.kvDim)
 
-            for t in 0..<n {
+            forEachRow(n) { t in
                 rope(s.q + t * c.queryDim, heads: c.headCount, position: positions[t])
                 rope(s.k + t * c.kvDim, heads: c.headCountKV, position: positions[t])
+                if case let .sequences(caches) = rows {
+                    // Each row's own key and value go into its cache first; attention then reads only caches.
+                    caches[t].keyRow(layer: l, position: positions[t]).update(from: s.k + t * c.kvDim, count: c.kvDim)
+                    caches[t].valueRow(layer: l, position: positions[t]).update(from: s.v + t * c.kvDim, count: c.kvDim)
+                }
             }
             switch rows {
             case .chunk:
                 attention(layer: l, tokens: n, caches: [cache], cachedBelow: [p0], positions: positions)
                 storeKeysAndValues(layer: l, tokens: n, start: p0)
             case let .sequences(caches):
-                // Each row's own key and value go into its cache first; attention then reads only caches.
-                for (t, other) in caches.enumerated() {
-                    other.keyRow(layer: l, position: positions[t]).update(from: s.k + t * c.kvDim, count: c.kvDim)
-                    other.valueRow(layer: l, position: positions[t]).update(from: s.v + t * c.kvDim, count: c.kvDim)
-                }
                 attention(layer: l, tokens: n, caches: caches, cachedBelow: positions.map { $0 + 1 }, positions: positions)
             }
 
-            quantizeInput(s.att, rows: n, cols: c.queryDim, for: layer.wo.type)
+            forEachRow(n) { t in quantizeRow(s.att, row: t, cols: c.queryDim, for: layer.wo.type) }
             matmul(layer.wo, rows: n, out: s.o)
             addLoRA(.o, layer: l, input: s.att, inWidth: c.queryDim, rows: n, out: s.o, outWidth: e)
-            Ops.add(s.x, s.o, n * e)
 
-            for t in 0..<n {
+            let dense: FeedForwardWeights? = if case let .dense(f) = layer.feedForward { f } else { nil }
+            forEachRow(n) { t in
+                Ops.add(s.x + t * e, s.o + t * e, e)
                 Ops.rmsNorm(s.x + t * e, weight: layer.ffnNorm, eps: c.rmsNormEpsilon, out: s.xn + t * e, e)
+                if let dense { quantizeRow(s.xn, row: t, cols: e, for: dense.gate.type) }
             }
-            feedForward(layer.feedForward, layer: l, tokens: n)
-            Ops.add(s.x, s.o, n * e)
+            if let dense {
+                swiGLU(dense, input: s.xn, rows: n, out: s.o, layer: l, quantized: true)
+            } else {
+                feedForward(layer.feedForward, layer: l, tokens: n)
+            }
         }
+        if !w.layers.isEmpty { Ops.add(s.x, s.o, n * e) }  // the last layer's feed-forward output
         switch rows {
         case .chunk: cache.count = p0 + n
         case let .sequences(caches): caches.forEach { $0.count += 1 }
         }
 
         guard !logitRows.isEmpty else { return }
-        for (k, t) in logitRows.enumerated() {
-            Ops.rmsNorm(s.x + t * e, weight: w.outputNorm, eps: c.rmsNormEpsilon, out: s.xn + k * e, e)
+        forEachRow(logitRows.count) { k in
+            Ops.rmsNorm(s.x + logitRows[k] * e, weight: w.outputNorm, eps: c.rmsNormEpsilon, out: s.xn + k * e, e)
+            quantizeRow(s.xn, row: k, cols: e, for: w.output.type)
         }
-        quantizeInput(s.xn, rows: logitRows.count, cols: e, for: w.output.type)
         matmul(w.output, rows: logitRows.count, out: s.logits)
+    }
+
+    /// Runs `body(t)` for each row t < n: split across the pool's threads from `rowParallelMinimum` rows
+    /// on (each row's work is independent: rows write only their own slices), on the caller below that.
+    func forEachRow(_ n: Int, _ body: (Int) -> Void) {
+        guard n >= Self.rowParallelMinimum, pool.threadCount > 1 else {
+            for t in 0..<n { body(t) }
+            return
+        }
+        pool.parallelFor(n) { range in
+            for t in range { body(t) }
+        }
+    }
+
+    /// Rows from which `forEachRow` hands them out on the pool (fewer are not worth a dispatch).
+    static let rowParallelMinimum = 4
+
+    /// Quantizes input row `row` of `x` (`cols` floats per row) into its slot of `s.xq` in the activation
+    /// format of `type`.
+    func quantizeRow(_ x: UnsafeMutablePointer<Float>, row t: Int, cols: Int, for type: GGMLType) {
+        Quant.quantizeActivations(x + t * cols, count: cols, for: type, into: s.xq + t * s.xqStride)
     }
 
     /// Quantizes `rows` input vectors of `cols` floats into `s.xq` in the activation format of `type`.
     func quantizeInput(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int, for type: GGMLType) {
-        for t in 0..<rows {
-            Quant.quantizeActivations(x + t * cols, count: cols, for: type, into: s.xq + t * s.xqStride)
-        }
+        for t in 0..<rows { quantizeRow(x, row: t, cols: cols, for: type) }
     }
 
     /// out[t, r] = W[r] · x[t] for t < rows, over all of W's rows, split across threads by rows.
