@@ -36,8 +36,16 @@ struct RawConnection {
         _ = write(fd, &bytes, bytes.count)
     }
 
-    /// Reads until `marker` appears (or the peer closes).
-    func read(until marker: String) -> String {
+    /// Reads until `marker` appears (or the peer closes), on a thread of its own: a read blocking one of
+    /// the concurrency pool's few threads (two on a 2-core machine) could starve the very server it waits for.
+    func read(until marker: String) async -> String {
+        let fd = fd
+        return await withCheckedContinuation { done in
+            Thread { done.resume(returning: Self.blockingRead(fd, until: marker)) }.start()
+        }
+    }
+
+    private static func blockingRead(_ fd: Int32, until marker: String) -> String {
         var received = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 4096)
         while !String(decoding: received, as: UTF8.self).contains(marker) {
@@ -71,7 +79,7 @@ struct LiveSocketTests {
             let body = #"{"prompt": "Once upon a time", "temperature": 0, "max_tokens": 200, "stream": true}"#
             let raw = try RawConnection(port: port)
             raw.send("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-            let start = raw.read(until: "\"text\":")
+            let start = await raw.read(until: "\"text\":")
             #expect(start.hasPrefix("HTTP/1.1 200"))
             raw.close()
             // The slot comes back once the generation notices; this waits in the queue for it.

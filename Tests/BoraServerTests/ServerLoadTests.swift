@@ -72,7 +72,7 @@ struct ServerLoadTests {
             let body = #"{"prompt": "Once upon a time", "temperature": 0.8, "seed": 1, "max_tokens": 8000, "min_tokens": 8000, "stream": true}"#
             let raw = try RawConnection(port: port)
             raw.send("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-            _ = raw.read(until: "\"text\":")
+            _ = await raw.read(until: "\"text\":")
             raw.close()
             let next = try await client.post("/v1/completions", #"{"prompt": "Hi", "temperature": 0, "max_tokens": 2}"#)
             #expect(next.status == .ok)
