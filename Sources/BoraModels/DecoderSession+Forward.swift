@@ -9,8 +9,8 @@ import Darwin
 extension DecoderSession {
     /// Runs the decoder on up to `maxBatch` tokens and leaves the logits of `logitRows` (indices into
     /// `tokens`) in `s.logits`, one row each. `rows` says where each token goes: `.chunk`, consecutive
-    /// positions of this session's cache; `.sequences(caches)`, token t at the next position of caches[t]
-    /// (one decode step of several sequences at once, sharing every weight read).
+    /// positions of this session's cache; `.sequences(caches, positions)`, token t at positions[t] of
+    /// caches[t] (one step of several sequences at once, sharing every weight read).
     func forwardChunk(_ tokens: [Int], rows: RowPlacement = .chunk, logitRows: [Int]) {
         let c = model.config
         let w = model.weights
@@ -20,7 +20,7 @@ extension DecoderSession {
         let positions: [Int]
         switch rows {
         case .chunk: positions = Array(p0..<(p0 + n))
-        case let .sequences(caches): positions = caches.map(\.count)
+        case let .sequences(_, rowPositions): positions = rowPositions
         }
 
         for (t, tok) in tokens.enumerated() {
@@ -51,7 +51,7 @@ extension DecoderSession {
             forEachRow(n) { t in
                 rope(s.q + t * c.queryDim, heads: c.headCount, position: positions[t])
                 rope(s.k + t * c.kvDim, heads: c.headCountKV, position: positions[t])
-                if case let .sequences(caches) = rows {
+                if case let .sequences(caches, _) = rows {
                     // Each row's own key and value go into its cache first; attention then reads only caches.
                     caches[t].keyRow(layer: l, position: positions[t]).update(from: s.k + t * c.kvDim, count: c.kvDim)
                     caches[t].valueRow(layer: l, position: positions[t]).update(from: s.v + t * c.kvDim, count: c.kvDim)
@@ -61,7 +61,7 @@ extension DecoderSession {
             case .chunk:
                 attention(layer: l, tokens: n, caches: [cache], cachedBelow: [p0], positions: positions)
                 storeKeysAndValues(layer: l, tokens: n, start: p0)
-            case let .sequences(caches):
+            case let .sequences(caches, _):
                 attention(layer: l, tokens: n, caches: caches, cachedBelow: positions.map { $0 + 1 }, positions: positions)
             }
 
@@ -84,7 +84,8 @@ extension DecoderSession {
         if !w.layers.isEmpty { Ops.add(s.x, s.o, n * e) }  // the last layer's feed-forward output
         switch rows {
         case .chunk: cache.count = p0 + n
-        case let .sequences(caches): caches.forEach { $0.count += 1 }
+        case let .sequences(caches, _):
+            for (t, other) in caches.enumerated() { other.count = max(other.count, positions[t] + 1) }
         }
 
         guard !logitRows.isEmpty else { return }

@@ -60,36 +60,67 @@ public final class DecoderSession: @unchecked Sendable {
     /// error thrown is rethrown after all rows.
     public func decode(_ tokens: [Int], caches: [KVCache], adapters: [ScaledAdapter?] = [], concurrently: Bool = false,
                        _ logits: (Int, UnsafeBufferPointer<Float>) throws -> Void) throws {
-        guard !tokens.isEmpty else { throw ModelError.emptyInput }
-        guard tokens.count == caches.count, tokens.count <= maxBatch else {
-            throw ModelError.invalidBatch("\(tokens.count) tokens for \(caches.count) caches; a step takes one token per cache and at most \(maxBatch) (the session's batch size)")
+        try step(tokens.map { [$0] }, caches: caches, adapters: adapters, concurrently: concurrently, logits)
+    }
+
+    /// `decode` where sequence i appends `inputs[i]`: one token for a decode step, or a piece of a prompt
+    /// (continuous batching: a joining request's prompt is evaluated in the same forward pass as the other
+    /// sequences' next tokens). `logits(i, row)` gets the logits after the last token of input i, for
+    /// each i where `wantLogits[i]` (all when nil). The rows of all inputs together are at most `maxBatch`.
+    /// A piece of several tokens must fit in the cache without wrapping a sliding window's rolling buffer
+    /// (its keys are stored before its queries attend); evaluate longer ones with `using` and `evaluate`.
+    public func step(_ inputs: [[Int]], caches: [KVCache], wantLogits: [Bool]? = nil, adapters: [ScaledAdapter?] = [],
+                     concurrently: Bool = false, _ logits: (Int, UnsafeBufferPointer<Float>) throws -> Void) throws {
+        guard !inputs.isEmpty, !inputs.contains(where: \.isEmpty) else { throw ModelError.emptyInput }
+        let total = inputs.reduce(0) { $0 + $1.count }
+        guard inputs.count == caches.count, total <= maxBatch, wantLogits.map({ $0.count == inputs.count }) ?? true else {
+            throw ModelError.invalidBatch("\(inputs.count) inputs of \(total) tokens for \(caches.count) caches; a step takes one input per cache and at most \(maxBatch) tokens in all (the session's batch size)")
         }
         let vocab = model.config.vocabularySize
-        for t in tokens where t < 0 || t >= vocab {
-            throw ModelError.tokenOutOfRange(token: t, vocabularySize: vocab)
+        for input in inputs {
+            for t in input where t < 0 || t >= vocab { throw ModelError.tokenOutOfRange(token: t, vocabularySize: vocab) }
         }
         for (i, c) in caches.enumerated() {
             try checkShape(of: c, index: i)
-            guard c.count < c.contextLength else { throw ModelError.contextFull(needed: c.count + 1, capacity: c.contextLength) }
+            let k = inputs[i].count
+            guard c.count + k <= c.contextLength else { throw ModelError.contextFull(needed: c.count + k, capacity: c.contextLength) }
+            guard k == 1 || c.slots.allSatisfy({ c.count + k <= $0 }) else {
+                throw ModelError.invalidBatch("input \(i) of \(k) tokens would wrap a sliding-window layer's rolling buffer; evaluate it on its own")
+            }
             guard !caches[..<i].contains(where: { $0 === c }) else {
-                throw ModelError.invalidBatch("cache \(i) appears twice in one step: each sequence gets one row")
+                throw ModelError.invalidBatch("cache \(i) appears twice in one step: each sequence gets one input")
             }
         }
-        let own = rowAdapters
-        rowAdapters = adapters.contains { $0 != nil } ? adapters + Array(repeating: nil, count: max(0, tokens.count - adapters.count)) : []
-        defer { rowAdapters = own }
-        forwardChunk(tokens, rows: .sequences(caches), logitRows: Array(tokens.indices))
-        guard concurrently, tokens.count > 1, pool.threadCount > 1 else {
-            for i in tokens.indices {
-                try logits(i, UnsafeBufferPointer(start: s.logits + i * vocab, count: vocab))
+        var rowCaches: [KVCache] = [], positions: [Int] = [], rowTokens: [Int] = [], rowAdapters: [ScaledAdapter?] = []
+        var logitRows: [Int] = [], logitInputs: [Int] = []
+        let anyAdapter = adapters.contains { $0 != nil }
+        for (i, input) in inputs.enumerated() {
+            for (j, t) in input.enumerated() {
+                rowCaches.append(caches[i])
+                positions.append(caches[i].count + j)
+                rowTokens.append(t)
+                if anyAdapter { rowAdapters.append(i < adapters.count ? adapters[i] : nil) }
+            }
+            if wantLogits?[i] ?? true {
+                logitRows.append(rowTokens.count - 1)
+                logitInputs.append(i)
+            }
+        }
+        let own = self.rowAdapters
+        self.rowAdapters = rowAdapters
+        defer { self.rowAdapters = own }
+        forwardChunk(rowTokens, rows: .sequences(rowCaches, positions: positions), logitRows: logitRows)
+        guard concurrently, logitRows.count > 1, pool.threadCount > 1 else {
+            for (k, i) in logitInputs.enumerated() {
+                try logits(i, UnsafeBufferPointer(start: s.logits + k * vocab, count: vocab))
             }
             return
         }
-        let errors = RowErrors(count: tokens.count)
+        let errors = RowErrors(count: logitRows.count)
         let base = UnsafePointer(s.logits)
-        pool.parallelFor(tokens.count) { range in
-            for i in range {
-                do { try logits(i, UnsafeBufferPointer(start: base + i * vocab, count: vocab)) } catch { errors.set(i, error) }
+        pool.parallelFor(logitRows.count) { range in
+            for k in range {
+                do { try logits(logitInputs[k], UnsafeBufferPointer(start: base + k * vocab, count: vocab)) } catch { errors.set(k, error) }
             }
         }
         if let first = errors.first { throw first }
@@ -175,9 +206,10 @@ public enum LogitsRequest: Sendable {
     case none, last, all
 }
 
-/// Where the rows of one forward step go: consecutive positions of the session's cache, or one new
-/// position in each of several caches.
+/// Where the rows of one forward step go: consecutive positions of the session's cache, or row t at
+/// `positions[t]` of `caches[t]` (rows of one sequence at consecutive positions, keys stored before
+/// attention).
 enum RowPlacement {
     case chunk
-    case sequences([KVCache])
+    case sequences([KVCache], positions: [Int])
 }

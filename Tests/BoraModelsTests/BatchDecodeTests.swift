@@ -54,6 +54,44 @@ import Testing
         }
     }
 
+    /// Prompts evaluated in pieces inside the steps, next to other sequences' single tokens (a joining
+    /// request), give the same logits as decoding alone: pieces of several tokens in one cache, logits only
+    /// where asked, cut at odd points.
+    @Test(arguments: [Case(window: nil, experts: 0, threads: 1), Case(window: nil, experts: 0, threads: 2),
+                      Case(window: nil, experts: 4, threads: 3)])
+    func promptPiecesInsideStepsEqualSeparateDecoding(_ c: Case) throws {
+        let model = try LlamaModel(path: try tinyLlamaFile(window: c.window, experts: c.experts))
+        let expected = try Self.sequences.map { try alone(model, $0) }
+        let engine = DecoderSession(model: model, contextLength: 32, threads: c.threads, maxBatch: 12)
+        let caches = Self.sequences.map { _ in engine.makeCache() }
+        // Sequence 0 decodes token by token; sequence 1 arrives as pieces of 3 and 1 tokens, sequence 2 as
+        // 5 then 4 (logits after each piece's last token, or none for the first piece of 2).
+        let plans: [[Int]] = [Array(repeating: 1, count: 12), [3, 1], [5, 4]]
+        var got: [[Int: [Float]]] = Self.sequences.map { _ in [:] }
+        var next = [0, 0, 0], piece = [0, 0, 0]
+        while Self.sequences.indices.contains(where: { piece[$0] < plans[$0].count }) {
+            let live = Self.sequences.indices.filter { piece[$0] < plans[$0].count }
+            let inputs = live.map { Array(Self.sequences[$0][next[$0]..<(next[$0] + plans[$0][piece[$0]])]) }
+            let want = live.map { !($0 == 2 && piece[$0] == 0) }
+            try engine.step(inputs, caches: live.map { caches[$0] }, wantLogits: want, concurrently: c.threads > 1) { k, logits in
+                let i = live[k]
+                got[i][next[i] + plans[i][piece[i]] - 1] = Array(logits)
+            }
+            for i in live {
+                next[i] += plans[i][piece[i]]
+                piece[i] += 1
+            }
+        }
+        #expect(Array(got[2].keys) == [8], "logits only where asked")
+        for (i, seq) in expected.enumerated() {
+            #expect(caches[i].count == Self.sequences[i].count)
+            for (position, row) in got[i] {
+                let diff = zip(row, seq[position]).map { abs($0 - $1) }.max() ?? 0
+                #expect(diff < 1e-4, "sequence \(i) position \(position): max |logit difference| \(diff)")
+            }
+        }
+    }
+
     @Test func badStepsAreErrors() throws {
         let model = try LlamaModel(path: try tinyLlamaFile())
         let engine = DecoderSession(model: model, contextLength: 4, threads: 1, maxBatch: 2)
@@ -63,6 +101,13 @@ import Testing
         #expect(throws: ModelError.self) { try engine.decode([1, 2, 3], caches: [a, b, c]) { _, _ in } }
         #expect(throws: ModelError.self) { try engine.decode([1, 2], caches: [a, a]) { _, _ in } }
         #expect(throws: ModelError.self) { try engine.decode([99], caches: [a]) { _, _ in } }
+        #expect(throws: ModelError.self) { try engine.step([[1, 2, 3]], caches: [a]) { _, _ in } }  // over the batch
+        #expect(throws: ModelError.self) { try engine.step([[1], []], caches: [a, b]) { _, _ in } }
+        #expect(throws: ModelError.self) { try engine.step([[1]], caches: [a], wantLogits: [true, false]) { _, _ in } }
+        let windowed = try LlamaModel(path: try tinyLlamaFile(window: 3))
+        let slider = DecoderSession(model: windowed, contextLength: 8, threads: 1, maxBatch: 8)
+        let rolling = slider.makeCache()
+        #expect(throws: ModelError.self) { try slider.step([[1, 2, 3, 4]], caches: [rolling]) { _, _ in } }  // wraps the window
         let longer = DecoderSession(model: model, contextLength: 16, threads: 1).makeCache()
         #expect(throws: ModelError.self) { try engine.decode([1], caches: [longer]) { _, _ in } }
         #expect(throws: ModelError.self) { try engine.using(longer) {} }

@@ -3,7 +3,10 @@ import Foundation
 
 /// Continuous batching: several generations share one decoder, and every forward step decodes the next
 /// token of all of them at once, so each weight read serves every sequence. A new request joins between
-/// steps (its prompt is evaluated on its own, then it decodes with the others); a finished or cancelled
+/// steps: its prompt is evaluated inside the following steps, in pieces that fill the step up to the
+/// session's batch size next to the other sequences' tokens (as llama.cpp's server mixes prompt and decode
+/// tokens), so the others keep decoding meanwhile; then it decodes with them. (Models with a sliding window
+/// shorter than the context evaluate a joining prompt on its own between steps.) A finished or cancelled
 /// one leaves between steps and frees its cache for the next.
 ///
 /// A freed cache remembers the tokens it holds. A new request takes the free cache that shares the longest
@@ -144,7 +147,7 @@ public final class BatchGenerator: @unchecked Sendable {
 
             for (job, cache) in joining {
                 job.cache = cache
-                if prefill(job) { active.append(job) } else { retire(job) }
+                if join(job) { active.append(job) } else { retire(job) }
             }
             guard !active.isEmpty else { continue }
             step(&active)
@@ -174,9 +177,11 @@ public final class BatchGenerator: @unchecked Sendable {
         for chore in chores { _ = try? session.using(choreCache) { chore(session) } }
     }
 
-    /// Evaluates the job's prompt in its cache (past the prefix the cache already holds, when the job runs
-    /// without an adapter) and picks its first token; false when it has already ended.
-    private func prefill(_ job: BatchJob) -> Bool {
+    /// Readies a joining job: its cache keeps the prefix it shares with the prompt (not with an adapter),
+    /// and the rest of the prompt waits to be evaluated in the next steps (`step`). A model whose sliding
+    /// window is shorter than the context evaluates it here at once (a piece of several tokens could wrap the
+    /// rolling buffer). False when the job has already ended.
+    private func join(_ job: BatchJob) -> Bool {
         guard let cache = job.cache else { return false }
         let prompt = job.state.prompt
         if job.reused == 0 || job.adapter != nil || !cache.truncate(to: job.reused) {
@@ -185,11 +190,22 @@ public final class BatchGenerator: @unchecked Sendable {
         }
         job.state.started = Clock.now()
         job.state.cachedPromptTokens = job.reused
-        job.fed = prompt
+        job.fed = Array(prompt[..<job.reused])
+        job.unevaluated = Array(prompt[job.reused...])
+        guard cache.slots.contains(where: { $0 < cache.contextLength }) else { return true }
+        return prefill(job)
+    }
+
+    /// Evaluates the rest of the job's prompt at once and picks its first token; false when it has ended.
+    private func prefill(_ job: BatchJob) -> Bool {
+        guard let cache = job.cache else { return false }
+        let rest = job.unevaluated
+        job.unevaluated = []
+        job.fed += rest
         do {
             session.adapter = job.adapter
             defer { session.adapter = nil }
-            let logits = try session.using(cache) { try session.next(Array(prompt[job.reused...])) }
+            let logits = try session.using(cache) { try session.next(rest) }
             job.state.prefilled = Clock.now()
             job.next = try logits.withUnsafeBufferPointer { (row) throws(EngineError) in try job.state.advance(row, onPiece: job.onPiece) }
         } catch {
@@ -199,14 +215,34 @@ public final class BatchGenerator: @unchecked Sendable {
         return job.next != nil
     }
 
-    /// One forward step over every active job; the ones that end leave.
+    /// One forward step over every active job: the next token of each decoding job, and a piece of each
+    /// joining job's prompt in the room left (up to the session's batch size); the ones that end leave.
     private func step(_ active: inout [BatchJob]) {
-        for job in active { job.fed.append(job.next ?? 0) }
+        var room = session.maxBatch - active.filter { $0.unevaluated.isEmpty }.count
+        var inputs: [[Int]] = [], stepping: [BatchJob] = [], completes: [Bool] = []
+        for job in active {
+            if job.unevaluated.isEmpty {
+                inputs.append([job.next ?? 0])
+                completes.append(true)
+            } else {
+                guard room > 0 else { continue }
+                let piece = Array(job.unevaluated.prefix(room))
+                room -= piece.count
+                inputs.append(piece)
+                completes.append(piece.count == job.unevaluated.count)
+            }
+            stepping.append(job)
+        }
+        for (job, input) in zip(stepping, inputs) { job.fed += input }
         do {
             // Rows sample in parallel: each job is touched by one thread, and its handlers tolerate any thread.
-            try session.decode(active.map { $0.next ?? 0 }, caches: active.compactMap(\.cache), adapters: active.map(\.adapter),
-                               concurrently: true) { i, row in
-                let job = active[i]
+            try session.step(inputs, caches: stepping.compactMap(\.cache), wantLogits: completes, adapters: stepping.map(\.adapter),
+                             concurrently: true) { i, row in
+                let job = stepping[i]
+                if !job.unevaluated.isEmpty {
+                    job.unevaluated = []
+                    job.state.prefilled = Clock.now()
+                }
                 job.next = try job.state.advance(row, onPiece: job.onPiece)
             }
         } catch {
@@ -216,9 +252,12 @@ public final class BatchGenerator: @unchecked Sendable {
             active.removeAll()
             return
         }
-        let (done, live) = (active.filter { $0.next == nil }, active.filter { $0.next != nil })
+        for (job, (input, done)) in zip(stepping, zip(inputs, completes)) where !done {
+            job.unevaluated.removeFirst(input.count)
+        }
+        let (ended, live) = (active.filter { $0.unevaluated.isEmpty && $0.next == nil }, active.filter { !$0.unevaluated.isEmpty || $0.next != nil })
         active = live
-        done.forEach(retire)
+        ended.forEach(retire)
     }
 
     /// Frees the job's cache, then reports its result (so a slot released on the report finds a cache).
@@ -255,6 +294,8 @@ final class BatchJob {
     /// The LoRA adapter this generation runs with (unmerged), if any.
     var adapter: ScaledAdapter?
     var next: Int?
+    /// Prompt tokens still to evaluate (in the next steps); empty once the job decodes.
+    var unevaluated: [Int] = []
     var failure: EngineError?
     /// Leading prompt tokens found in the cache it was given (not evaluated again).
     var reused = 0
