@@ -62,12 +62,35 @@ public final class ThreadPool: @unchecked Sendable {
             if count > 0 { body(0..<count) }
             return
         }
-        let units = (count + granularity - 1) / granularity
         run { t in
-            let lo = min(count, units * t / n * granularity)
-            let hi = min(count, units * (t + 1) / n * granularity)
-            if lo < hi { body(lo..<hi) }
+            let part = Self.share(of: count, granularity: granularity, thread: t, of: n)
+            if !part.isEmpty { body(part) }
         }
+    }
+
+    /// `parallelFor` over several index spaces in one dispatch (one wait instead of one per space): each
+    /// thread takes its share of 0..<counts[i] for each i in turn and calls `body(i, share)`.
+    public func parallelFor(each counts: [Int], granularity: Int = 1, _ body: (Int, Range<Int>) -> Void) {
+        let n = threadCount
+        if n == 1 {
+            for (i, count) in counts.enumerated() where count > 0 { body(i, 0..<count) }
+            return
+        }
+        run { t in
+            for (i, count) in counts.enumerated() {
+                let part = Self.share(of: count, granularity: granularity, thread: t, of: n)
+                if !part.isEmpty { body(i, part) }
+            }
+        }
+    }
+
+    /// Thread t's contiguous part of 0..<count split n ways in multiples of `granularity` (the last part
+    /// takes the remainder).
+    static func share(of count: Int, granularity: Int, thread t: Int, of n: Int) -> Range<Int> {
+        let units = (count + granularity - 1) / granularity
+        let lo = min(count, units * t / n * granularity)
+        let hi = min(count, units * (t + 1) / n * granularity)
+        return lo..<max(lo, hi)
     }
 }
 

@@ -24,11 +24,13 @@ extension DecoderSession {
                 layer: Int? = nil, quantized: Bool = false) {
         let c = model.config, e = c.embeddingLength, ffn = c.feedForwardLength
         if !quantized { quantizeInput(input, rows: n, cols: e, for: f.gate.type) }
-        matmul(f.gate, rows: n, out: s.gate)
-        if Quant.activationType(for: f.up.type) != Quant.activationType(for: f.gate.type) {
+        if Quant.activationType(for: f.up.type) == Quant.activationType(for: f.gate.type) {
+            matmul([(f.gate, s.gate), (f.up, s.up)], rows: n)
+        } else {
+            matmul(f.gate, rows: n, out: s.gate)
             quantizeInput(input, rows: n, cols: e, for: f.up.type)
+            matmul(f.up, rows: n, out: s.up)
         }
-        matmul(f.up, rows: n, out: s.up)
         if let l = layer {
             addLoRA(.gate, layer: l, input: input, inWidth: e, rows: n, out: s.gate, outWidth: ffn)
             addLoRA(.up, layer: l, input: input, inWidth: e, rows: n, out: s.up, outWidth: ffn)

@@ -35,17 +35,18 @@ extension DecoderSession {
                 Ops.rmsNorm(s.x + t * e, weight: layer.attentionNorm, eps: c.rmsNormEpsilon, out: s.xn + t * e, e)
                 quantizeRow(s.xn, row: t, cols: e, for: layer.wq.type)
             }
-            matmul(layer.wq, rows: n, out: s.q)
-            addLoRA(.q, layer: l, input: s.xn, inWidth: e, rows: n, out: s.q, outWidth: c.queryDim)
-            if Quant.activationType(for: layer.wk.type) != Quant.activationType(for: layer.wq.type) {
+            let act = Quant.activationType(for: layer.wq.type)
+            if Quant.activationType(for: layer.wk.type) == act, Quant.activationType(for: layer.wv.type) == act {
+                matmul([(layer.wq, s.q), (layer.wk, s.k), (layer.wv, s.v)], rows: n)
+            } else {
+                matmul(layer.wq, rows: n, out: s.q)
                 quantizeInput(s.xn, rows: n, cols: e, for: layer.wk.type)
-            }
-            matmul(layer.wk, rows: n, out: s.k)
-            addLoRA(.k, layer: l, input: s.xn, inWidth: e, rows: n, out: s.k, outWidth: c.kvDim)
-            if Quant.activationType(for: layer.wv.type) != Quant.activationType(for: layer.wk.type) {
+                matmul(layer.wk, rows: n, out: s.k)
                 quantizeInput(s.xn, rows: n, cols: e, for: layer.wv.type)
+                matmul(layer.wv, rows: n, out: s.v)
             }
-            matmul(layer.wv, rows: n, out: s.v)
+            addLoRA(.q, layer: l, input: s.xn, inWidth: e, rows: n, out: s.q, outWidth: c.queryDim)
+            addLoRA(.k, layer: l, input: s.xn, inWidth: e, rows: n, out: s.k, outWidth: c.kvDim)
             addLoRA(.v, layer: l, input: s.xn, inWidth: e, rows: n, out: s.v, outWidth: c.kvDim)
 
             forEachRow(n) { t in
@@ -127,8 +128,15 @@ extension DecoderSession {
     /// 256 rows (which stay in L2 from one tile of tokens to the next) and runs the GEMM `Quant.matmul` on
     /// each block, which decodes every weight block once per tile of tokens.
     func matmul(_ m: WeightMatrix, rows: Int, out: UnsafeMutablePointer<Float>) {
+        matmul([(m, out)], rows: rows)
+    }
+
+    /// `matmul` of several matrices on the same quantized input in one dispatch of the pool (q, k and v; gate
+    /// and up): each thread does its share of every matrix's rows, and the threads wait for each other once.
+    func matmul(_ products: [(WeightMatrix, UnsafeMutablePointer<Float>)], rows: Int) {
         let xq = UnsafeRawPointer(s.xq), stride = s.xqStride
-        pool.parallelFor(m.rows, granularity: 16) { range in
+        pool.parallelFor(each: products.map { $0.0.rows }, granularity: 16) { i, range in
+            let (m, out) = products[i]
             if rows == 1 {
                 m.matvec(rows: range, x: xq, y: out + range.lowerBound)
                 return
