@@ -1,8 +1,9 @@
 // Q4_0, Q4_1 and Q8_0 GEMM / matvec on layouts repacked 16 rows at a time (see BoraKernelsC.h), AVX512-VNNI
 // on 512-bit vectors (the idea of llama.cpp's load-time repacking; layout and kernels are Bora's own).
 //
-// Block b of a group of 16 rows is one record: its fp16 fields, 16 values each, then the quants in chunks of
-// 64 bytes, each holding 4 consecutive quant bytes of every row (row i at 4 i). A chunk is a vector whose
+// A group of 16 rows holds first the fp16 fields of its blocks (for each field, 16 values per block, block
+// after block), then the blocks' quants, each block in chunks of 64 bytes holding 4 consecutive quant bytes of
+// every row (row i at 4 i); with an even number of blocks per row every chunk is a whole cache line. A chunk is a vector whose
 // 32-bit lane i is row i, so one `vpdpbusd` against 4 activation bytes broadcast to every lane adds those
 // 4 products to each of the 16 rows. After a block's chunks, each lane holds its row's whole block sum, and
 // one conversion and one FMA scale 16 rows at once: per token and block that is 8 `vpdpbusd` and about 5
@@ -76,17 +77,16 @@ TGT INL __m512 x16_scale(const uint8_t *p) {
     return _mm512_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(half_bits(p))));
 }
 
-/// One Q4_0 group of 16 rows at g (per block: 16 fp16 d, 256 quant bytes) times RN <= X16_TILE Q8_0 tokens (their
-/// corrections, -8 sum(x), at corr + t * nb): out[t * 16 + r].
-TGT INL void group_q4_0(const uint8_t *g, long nb, const uint8_t *x, long x_stride, const int32_t *corr, float *out,
+/// One Q4_0 group of 16 rows (per block: 16 fp16 d at sc, 256 quant bytes at qs) times RN <= X16_TILE Q8_0
+/// tokens (their corrections, -8 sum(x), at corr + t * nb): out[t * 16 + r].
+TGT INL void group_q4_0(const uint8_t *sc, const uint8_t *qs, long nb, const uint8_t *x, long x_stride, const int32_t *corr, float *out,
                         const int RN) {
     __m512 acc[X16_TILE];
     for (int t = 0; t < RN; t++) acc[t] = _mm512_setzero_ps();
     for (long b = 0; b < nb; b++) {
-        const uint8_t *rec = g + b * 288;
         __m512i lo[4], hi[4];
-        x16_unpack4(rec + 32, lo, hi);
-        const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)rec));
+        x16_unpack4(qs + b * 256, lo, hi);
+        const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(sc + b * 32)));
         for (int t = 0; t < RN; t++) {
             const uint8_t *xb = x + t * x_stride + b * 34;
             const __m512i s = x16_dot4(lo, hi, xb + 2, _mm512_set1_epi32(corr[t * nb + b]));
@@ -96,17 +96,16 @@ TGT INL void group_q4_0(const uint8_t *g, long nb, const uint8_t *x, long x_stri
     for (int t = 0; t < RN; t++) _mm512_storeu_ps(out + t * 16, acc[t]);
 }
 
-/// One Q4_1 group of 16 rows at g (per block: 16 fp16 d, 16 fp16 m, 256 quant bytes) times RN <= X16_TILE Q8_1
-/// tokens at x (stride x_stride): out[t * 16 + r].
-TGT INL void group_q4_1(const uint8_t *g, long nb, const uint8_t *x, long x_stride, float *out, const int RN) {
+/// One Q4_1 group of 16 rows (per block: 16 fp16 d at sc, 16 fp16 m at sc + 32 nb, 256 quant bytes at qs)
+/// times RN <= X16_TILE Q8_1 tokens at x (stride x_stride): out[t * 16 + r].
+TGT INL void group_q4_1(const uint8_t *sc, const uint8_t *qs, long nb, const uint8_t *x, long x_stride, float *out, const int RN) {
     __m512 acc[X16_TILE];
     for (int t = 0; t < RN; t++) acc[t] = _mm512_setzero_ps();
     for (long b = 0; b < nb; b++) {
-        const uint8_t *rec = g + b * 320;
         __m512i lo[4], hi[4];
-        x16_unpack4(rec + 64, lo, hi);
-        const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)rec));
-        const __m512 m = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(rec + 32)));
+        x16_unpack4(qs + b * 256, lo, hi);
+        const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(sc + b * 32)));
+        const __m512 m = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(sc + (nb + b) * 32)));
         for (int t = 0; t < RN; t++) {
             const uint8_t *xb = x + t * x_stride + b * 36;
             const __m512i s = x16_dot4(lo, hi, xb + 4, _mm512_setzero_si512());
@@ -117,15 +116,15 @@ TGT INL void group_q4_1(const uint8_t *g, long nb, const uint8_t *x, long x_stri
     for (int t = 0; t < RN; t++) _mm512_storeu_ps(out + t * 16, acc[t]);
 }
 
-/// One Q8_0 group of 16 rows at g (per block: 16 fp16 d, 512 unsigned quant bytes) times RN <= X16_TILE Q8_0
-/// tokens (their corrections, -128 sum(x), at corr + t * nb): out[t * 16 + r].
-TGT INL void group_q8_0(const uint8_t *g, long nb, const uint8_t *x, long x_stride, const int32_t *corr, float *out,
+/// One Q8_0 group of 16 rows (per block: 16 fp16 d at sc, 512 unsigned quant bytes at qs) times RN <= X16_TILE
+/// Q8_0 tokens (their corrections, -128 sum(x), at corr + t * nb): out[t * 16 + r].
+TGT INL void group_q8_0(const uint8_t *sc, const uint8_t *qs, long nb, const uint8_t *x, long x_stride, const int32_t *corr, float *out,
                         const int RN) {
     __m512 acc[X16_TILE];
     for (int t = 0; t < RN; t++) acc[t] = _mm512_setzero_ps();
     for (long b = 0; b < nb; b++) {
-        const uint8_t *rec = g + b * 544, *qw = rec + 32;
-        const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)rec));
+        const uint8_t *qw = qs + b * 512;
+        const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(sc + b * 32)));
         for (int t = 0; t < RN; t++) {
             const uint8_t *xb = x + t * x_stride + b * 34, *q = xb + 2;
             __m512i s0 = _mm512_set1_epi32(corr[t * nb + b]), s1 = _mm512_setzero_si512();
@@ -157,6 +156,7 @@ TGT INL void group_q8_0(const uint8_t *g, long nb, const uint8_t *x, long x_stri
 TGT static void gemm_x16(int kind, const uint8_t *w, long nb, long rows, long row_begin, long row_end,
                          const uint8_t *x, long x_stride, long tokens, float *y, long y_stride) {
     const long plain_block = kind == BORA_Q4_0 ? 18 : kind == BORA_Q4_1 ? 20 : 34, group_bytes = 16 * nb * plain_block;
+    const long fields = kind == BORA_Q4_1 ? 2 : 1;
     const long groups = rows / 16, grouped_end = row_end < groups * 16 ? row_end : groups * 16;
     int32_t corr[kind == BORA_Q4_1 ? 1 : X16_TILE * nb];
     float out[16 * X16_TILE];
@@ -166,10 +166,10 @@ TGT static void gemm_x16(int kind, const uint8_t *w, long nb, long rows, long ro
             for (int k = 0; k < rn; k++)
                 x16_block_sums(x + (t + k) * x_stride, nb, kind == BORA_Q4_0 ? -8 : -128, corr + k * nb);
         for (long g = row_begin / 16; g * 16 < grouped_end; g++) {
-            const uint8_t *gp = w + g * group_bytes, *xt = x + t * x_stride;
-#define Q40(N) group_q4_0(gp, nb, xt, x_stride, corr, out, N)
-#define Q41(N) group_q4_1(gp, nb, xt, x_stride, out, N)
-#define Q80(N) group_q8_0(gp, nb, xt, x_stride, corr, out, N)
+            const uint8_t *gp = w + g * group_bytes, *qs = gp + fields * 32 * nb, *xt = x + t * x_stride;
+#define Q40(N) group_q4_0(gp, qs, nb, xt, x_stride, corr, out, N)
+#define Q41(N) group_q4_1(gp, qs, nb, xt, x_stride, out, N)
+#define Q80(N) group_q8_0(gp, qs, nb, xt, x_stride, corr, out, N)
             if (kind == BORA_Q4_0) {
                 RN_SWITCH(Q40)
             } else if (kind == BORA_Q4_1) {
