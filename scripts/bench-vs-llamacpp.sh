@@ -7,7 +7,8 @@
 #   scripts/bench-vs-llamacpp.sh [--reps 5] [--threads 1,2] [--pp 128,512] [--tg 128]
 #                                [--models "Q4_1 Q8_0 Q4_0 Q4_K_M random-1b.Q4_0 random-1b.Q8_0"]
 #
-# Builds bora in release mode, makes the re-quantized files with llama-cpp-python's llama_model_quantize
+# Builds bora in release mode (scratch path $BORA_SCRATCH, default .build; or set BORA_BIN to a built bora
+# to skip the build), makes the re-quantized files with llama-cpp-python's llama_model_quantize
 # (into models/, which git ignores), runs `bora bench --json` and, for llama.cpp, a llama-cpp-python worker
 # process per model and thread count that times llm.eval as scripts/bench_compare.py does (pp: N random
 # token ids from an empty cache, n_batch 512; tg: N single-token evals from an empty cache, the next token
@@ -31,8 +32,12 @@ while [ $# -gt 0 ]; do
 done
 
 SCRATCH=${BORA_SCRATCH:-.build}
-swift build -c release --scratch-path "$SCRATCH" --product bora >&2
-BORA="$SCRATCH/release/bora"
+if [ -n "${BORA_BIN:-}" ]; then  # an already built bora (a product-only build would redo a --build-tests one)
+    BORA=$BORA_BIN
+else
+    swift build -c release --scratch-path "$SCRATCH" --product bora >&2
+    BORA="$SCRATCH/release/bora"
+fi
 
 SRC=models/SmolLM2-135M-Instruct.Q4_1.gguf
 [ -f "$SRC" ] || scripts/install-model.sh >&2
