@@ -108,6 +108,29 @@ import Testing
         #expect(drawn.count > min(allowed.count, 40) / 2)
     }
 
+    /// Without any cut-off, draws follow softmax(logits / T) over the whole vocabulary: each token's count
+    /// over many draws is within 5 standard deviations of its expectation, and -inf tokens never come up.
+    @Test func fullVocabularyDrawsFollowTheSoftmax() {
+        var g = SplitMix64(seed: 11)
+        var logits = (0..<37).map { _ in Float(g.next() % 1000) / 300 }
+        logits[5] = -.infinity
+        var p = SamplingParameters()
+        p.topK = 0; p.topP = 1; p.minP = 0; p.temperature = 0.8
+        p.seed = 5
+        let m = logits.max() ?? 0
+        let weights = logits.map { exp(Double($0 - m) / 0.8) }
+        let z = weights.reduce(0, +)
+        var s = Sampler(p)
+        let draws = 40000
+        var counts = [Int](repeating: 0, count: logits.count)
+        for _ in 0..<draws { counts[logits.withUnsafeBufferPointer { s.sample($0, history: []) }] += 1 }
+        #expect(counts[5] == 0)
+        for (t, w) in weights.enumerated() {
+            let expected = Double(draws) * w / z, sigma = (expected * (1 - w / z)).squareRoot()
+            #expect(abs(Double(counts[t]) - expected) <= 5 * sigma + 1, "token \(t): \(counts[t]) draws, expected \(expected)")
+        }
+    }
+
     @Test func sameSeedSameDraws() {
         var p = SamplingParameters()
         p.topK = 0; p.topP = 1; p.minP = 0; p.temperature = 1.5
