@@ -87,6 +87,7 @@ TGT INL void group_q4_0(const uint8_t *sc, const uint8_t *qs, long nb, const uin
         __m512i lo[4], hi[4];
         x16_unpack4(qs + b * 256, lo, hi);
         const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(sc + b * 32)));
+#pragma clang loop unroll(full)
         for (int t = 0; t < RN; t++) {
             const uint8_t *xb = x + t * x_stride + b * 34;
             const __m512i s = x16_dot4(lo, hi, xb + 2, _mm512_set1_epi32(corr[t * nb + b]));
@@ -106,6 +107,7 @@ TGT INL void group_q4_1(const uint8_t *sc, const uint8_t *qs, long nb, const uin
         x16_unpack4(qs + b * 256, lo, hi);
         const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(sc + b * 32)));
         const __m512 m = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(sc + (nb + b) * 32)));
+#pragma clang loop unroll(full)
         for (int t = 0; t < RN; t++) {
             const uint8_t *xb = x + t * x_stride + b * 36;
             const __m512i s = x16_dot4(lo, hi, xb + 4, _mm512_setzero_si512());
@@ -125,9 +127,11 @@ TGT INL void group_q8_0(const uint8_t *sc, const uint8_t *qs, long nb, const uin
     for (long b = 0; b < nb; b++) {
         const uint8_t *qw = qs + b * 512;
         const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(sc + b * 32)));
+#pragma clang loop unroll(full)
         for (int t = 0; t < RN; t++) {
             const uint8_t *xb = x + t * x_stride + b * 34, *q = xb + 2;
             __m512i s0 = _mm512_set1_epi32(corr[t * nb + b]), s1 = _mm512_setzero_si512();
+#pragma clang loop unroll(full)
             for (int c = 0; c < 8; c += 2) {
                 s0 = _mm512_dpbusd_epi32(s0, _mm512_loadu_si512(qw + c * 64), x16_bcast(q + c * 4));
                 s1 = _mm512_dpbusd_epi32(s1, _mm512_loadu_si512(qw + c * 64 + 64), x16_bcast(q + c * 4 + 4));
