@@ -1,11 +1,13 @@
 import BoraEngine
+import Foundation
 import BoraModels
 import BoraTokenizers
 import Testing
 
-/// Constrained sampling's shortcut against the plain computation: `sampleAmongBest` (the top-k of the masked
-/// distribution found by testing the best few tokens one by one) draws the same token, with the same random
-/// number, as `Sampler.sample` on logits where the mask's refused tokens are -inf.
+/// Constrained sampling's shortcuts against the plain computation, `Sampler.sample` on logits where the mask's
+/// refused tokens are -inf: the top-k of the masked distribution (found by testing the best few tokens one by
+/// one, or read off the mask's bits) draws the same token with the same random number; the draw that takes
+/// refused tokens out and draws again has the same distribution.
 @Suite(.serialized) struct ConstrainedSamplingTests {
     /// Sampling settings: the CLI's defaults, a small top-k without cut-offs at a high temperature, and
     /// penalties, biases and a min-p that cuts hard.
@@ -21,7 +23,7 @@ import Testing
         return [cli, wide, penalized]
     }()
 
-    @Test(arguments: 0..<3) func sampleAmongBestEqualsMaskedSample(setting: Int) throws {
+    @Test(arguments: 0..<3) func topKDrawEqualsMaskedSample(setting: Int) throws {
         let loaded = try LoadedModel(path: try TestPaths.smolLM2())
         let tokenizer = try loaded.requireTokenizer()
         let trie = try loaded.tokenTrie()
@@ -53,18 +55,28 @@ import Testing
                     let expected = masked.withUnsafeBufferPointer {
                         full.sample($0, history: history, generated: 2, banned: banned)
                     }
-                    var lazy = sampler
-                    let got = try logits.withUnsafeBufferPointer { l in
-                        try constraint.sampleAmongBest(l, sampler: &lazy, history: history, generated: 2, banned: banned,
-                                                       remaining: remaining)
+                    // With the lazy top-k (when it finds the candidates) and with the mask's bits.
+                    for lazy in [true, false] {
+                        var other = sampler
+                        let got = try logits.withUnsafeBufferPointer { l in
+                            try constraint.sampleWithoutMaskedCopy(l, sampler: &other, history: history, generated: 2,
+                                                                   banned: banned, remaining: remaining, lazy: lazy)
+                        }
+                        // Nil only when no allowed token has a finite logit (the caller then builds the masked copy, and the
+                        // sampler's draw gives up on it with token 0).
+                        guard let got else {
+                            #expect(expected == 0, "step \(step), remaining \(remaining), round \(round), lazy \(lazy)")
+                            continue
+                        }
+                        #expect(got == expected, "step \(step), remaining \(remaining), round \(round), lazy \(lazy)")
+                        // The same random number was used: the next draws agree too.
+                        var after = full
+                        let next = logits.withUnsafeBufferPointer { (after.sample($0, history: []), other.sample($0, history: [])) }
+                        #expect(next.0 == next.1, "step \(step), remaining \(remaining), round \(round), lazy \(lazy)")
                     }
                     compared += 1
-                    if let got {
+                    if try logits.withUnsafeBufferPointer({ try constraint.lazyTopK($0, k: parameters.topK, remaining: remaining) }) != nil {
                         lazyHits += 1
-                        #expect(got == expected, "step \(step), remaining \(remaining), round \(round)")
-                        // The same random number was used: the next draws agree too.
-                        let next = logits.withUnsafeBufferPointer { (full.sample($0, history: []), lazy.sample($0, history: [])) }
-                        #expect(next.0 == next.1, "step \(step), remaining \(remaining), round \(round)")
                     }
                     sampler = full
                 }
@@ -73,5 +85,92 @@ import Testing
         #expect(constraint.isComplete)
         // Both outcomes occur: drawn among the best few, and handed over to the mask.
         #expect(lazyHits > 0 && lazyHits < compared, "\(lazyHits) of \(compared)")
+    }
+
+    /// Frequencies of `draws` tokens against exact probabilities: within 5 standard deviations (plus `slack`).
+    static func expectFrequencies(_ counts: [Int: Int], _ probabilities: [Int: Double], draws: Int, slack: Double = 0,
+                                  _ label: String) {
+        for (t, p) in probabilities {
+            let f = Double(counts[t] ?? 0) / Double(draws)
+            #expect(abs(f - p) <= 5 * (p * (1 - p) / Double(draws)).squareRoot() + slack, "\(label): token \(t) \(f) vs \(p)")
+        }
+    }
+
+    /// `Sampler.drawAll(refusing:)`, completed by the masked draw when it gives up, against the exact masked
+    /// distribution, on a small vocabulary whose three most likely tokens are refused.
+    @Test func refusingDrawHasTheMaskedDistribution() {
+        let logits: [Float] = [3, 2.5, 2.9, 1, 0.5, 3.2, -1, 0]
+        let allowed: Set<Int> = [1, 3, 4, 6, 7]
+        var p = SamplingParameters()
+        p.topK = 0; p.topP = 1; p.minP = 0; p.temperature = 0.9; p.seed = 3
+        var sampler = Sampler(p)
+        let masked = logits.indices.map { allowed.contains($0) ? logits[$0] : -.infinity }
+        let draws = 20000
+        var counts: [Int: Int] = [:], gaveUp = 0
+        for _ in 0..<draws {
+            var t = logits.withUnsafeBufferPointer { sampler.drawAll($0, refusing: 3) { allowed.contains($0) } }
+            if t == nil {
+                gaveUp += 1
+                t = masked.withUnsafeBufferPointer { sampler.sample($0, history: []) }
+            }
+            if let t { counts[t, default: 0] += 1 }
+        }
+        let weights = masked.map { exp(Double($0) / 0.9) }
+        let total = weights.reduce(0, +)
+        Self.expectFrequencies(counts, Dictionary(uniqueKeysWithValues: logits.indices.map { ($0, weights[$0] / total) }),
+                               draws: draws, "small vocabulary")
+        #expect(gaveUp > 0 && gaveUp < draws, "gave up \(gaveUp) times")
+    }
+
+    /// The server's default sampling (top-k, top-p and min-p off) under a JSON schema: the token
+    /// `sampleWithoutMaskedCopy` draws (by refusals, or nil and then the masked draw) is always allowed and
+    /// has the masked distribution, at a state where most of the likely tokens are refused (the start) and
+    /// inside a string.
+    @Test func serverDefaultDrawHasTheMaskedDistribution() throws {
+        let loaded = try LoadedModel(path: try TestPaths.smolLM2())
+        let tokenizer = try loaded.requireTokenizer()
+        let trie = try loaded.tokenTrie()
+        let schema = try JSONValue(parsing: #"{"type":"object","properties":{"story":{"type":"string","minLength":5,"maxLength":40}},"required":["story"]}"#)
+        let constraint = try TokenConstraint(grammar: try JSONSchemaCompiler.grammar(schema: schema), trie: trie)
+        let n = trie.vocabularySize
+        var p = SamplingParameters()
+        p.topK = 0; p.topP = 1; p.minP = 0; p.temperature = 0.7; p.seed = 9
+        var sampler = Sampler(p)
+        var rng = SplitMix64(seed: 2)
+        for (label, prefix) in [("start", ""), ("in the string", #"{"story": "Once"#)] {
+            for id in try tokenizer.encode(prefix, addBos: false, parseSpecial: false) { try constraint.accept(id) }
+            let mask = try constraint.mask(remaining: 1000)
+            let isAllowed = { (t: Int) in mask[t >> 6] & (1 << UInt64(t & 63)) != 0 }
+            // A peaked distribution: up to 12 allowed and 12 refused tokens well above the rest.
+            var logits = [Float](repeating: -8, count: n)
+            var pool = [(0..<n).filter(isAllowed), (0..<n).filter { !isAllowed($0) }]
+            for k in pool.indices {
+                for _ in 0..<min(12, pool[k].count) {
+                    let t = pool[k].remove(at: Int(rng.next() % UInt64(pool[k].count)))
+                    logits[t] = 3 + Float(rng.next() % 8) * 0.1
+                }
+            }
+            let masked = (0..<n).map { isAllowed($0) ? logits[$0] : -.infinity }
+            let draws = 3000
+            var counts: [Int: Int] = [:], gaveUp = 0
+            for _ in 0..<draws {
+                var t = try logits.withUnsafeBufferPointer {
+                    try constraint.sampleWithoutMaskedCopy($0, sampler: &sampler, history: [], generated: 0, banned: [], remaining: 1000)
+                }
+                if t == nil {
+                    gaveUp += 1
+                    t = masked.withUnsafeBufferPointer { sampler.sample($0, history: []) }
+                }
+                if let t { counts[t, default: 0] += 1 }
+            }
+            #expect(counts.keys.allSatisfy(isAllowed), "\(label): a refused token was drawn")
+            let weights = masked.map { exp(Double($0) / 0.7) }
+            let total = weights.reduce(0, +)
+            let likely = (0..<n).filter { weights[$0] / total > 0.01 }
+            #expect(likely.count >= 2, "\(label): \(likely.count) likely tokens")
+            Self.expectFrequencies(counts, Dictionary(uniqueKeysWithValues: likely.map { ($0, weights[$0] / total) }),
+                                   draws: draws, label)
+            #expect(gaveUp < draws, "\(label): gave up every time")
+        }
     }
 }

@@ -2,8 +2,9 @@ extension TokenConstraint {
     /// Picks the next token among the allowed ones. Greedy decoding first checks the unconstrained choice
     /// (one walk of its bytes) and keeps it when allowed, which is what the masked argmax would pick anyway;
     /// otherwise greedy decoding without penalties tries the next best few (`greedyAmongBest`), then takes the
-    /// argmax over the mask's tokens, and anything else sets the logits of disallowed tokens to -inf (in a
-    /// reused buffer) for the sampler to draw from the rest.
+    /// argmax over the mask's tokens. Sampling draws without the masked copy where that is exact
+    /// (`sampleWithoutMaskedCopy`); anything else sets the logits of disallowed tokens to -inf (in a reused
+    /// buffer) for the sampler to draw from the rest.
     func choose(_ logits: UnsafeBufferPointer<Float>, sampler: inout Sampler, history: [Int], generated: Int, banned: [Int],
                 remaining: Int) throws(GrammarError) -> Int {
         let p = sampler.parameters
@@ -14,9 +15,8 @@ extension TokenConstraint {
             if try allows(t, remaining: remaining) { return t }
             if plainGreedy, let t = try greedyAmongBest(logits, banned: banned, remaining: remaining) { return t }
         }
-        if p.temperature > 0, p.topK > 0, p.topK < logits.count,
-           let t = try sampleAmongBest(logits, sampler: &sampler, history: history, generated: generated, banned: banned,
-                                       remaining: remaining) {
+        if p.temperature > 0, let t = try sampleWithoutMaskedCopy(logits, sampler: &sampler, history: history,
+                                                                   generated: generated, banned: banned, remaining: remaining) {
             return t
         }
         let m = try mask(remaining: remaining)
@@ -57,48 +57,6 @@ extension TokenConstraint {
             if try allows(t, remaining: remaining) { return t }
         }
         return nil
-    }
-
-    /// Candidates `sampleAmongBest` tests, as a multiple of the top-k.
-    static let lazySamplingFactor = 2
-
-    /// A top-k draw without the mask when the top-k of the masked logits lies among the best
-    /// `lazySamplingFactor * topK` final logits: those, in the sampler's order (logit, then lowest id), each
-    /// tested on its own (one walk of its bytes); the first `topK` allowed are the masked distribution's
-    /// candidates (any allowed token further down ranks below all of them), and `Sampler.drawTopK` draws
-    /// among them exactly as `sample` draws on the masked logits, with the same random number. Nil when
-    /// fewer are allowed, the best allowed logit is not finite, or a logit is NaN (then the caller builds the
-    /// mask). Inside a bounded string every character is a new grammar state, so a mask is a full trie walk,
-    /// while nearly every candidate fits.
-    package func sampleAmongBest(_ logits: UnsafeBufferPointer<Float>, sampler: inout Sampler, history: [Int], generated: Int,
-                                 banned: [Int], remaining: Int) throws(GrammarError) -> Int? {
-        let k = sampler.parameters.topK
-        let penalized = sampler.penalties(logits, history: history, generated: generated, banned: banned)
-        var nan = false
-        let best: [(id: Int, logit: Float)]
-        if penalized.isEmpty {
-            best = Sampler.topK(logits.count, k: k * Self.lazySamplingFactor) { i in
-                let v = logits[i]
-                if v.isNaN { nan = true }
-                return v
-            }
-        } else {
-            var adjusted = Array(logits)
-            for (t, v) in penalized { adjusted[t] = v }
-            best = Sampler.topK(adjusted.count, k: k * Self.lazySamplingFactor) { i in
-                let v = adjusted[i]
-                if v.isNaN { nan = true }
-                return v
-            }
-        }
-        guard !nan else { return nil }
-        var candidates: [(id: Int, logit: Float)] = []
-        candidates.reserveCapacity(k)
-        for c in best where candidates.count < k {
-            if try allows(c.id, remaining: remaining) { candidates.append(c) }
-        }
-        guard candidates.count == k, candidates[0].logit.isFinite else { return nil }
-        return sampler.drawTopK(candidates)
     }
 
     /// The allowed token (not banned) with the largest logit, lowest id on ties; nil when there is none.
