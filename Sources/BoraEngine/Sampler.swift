@@ -112,11 +112,12 @@ public struct Sampler: Sendable {
     }
 
     /// The top-k draw when the caller found the candidates: the `parameters.topK` largest final logits (fewer
-    /// when fewer tokens are possible), sorted as `topK` sorts them, the first finite. The same draw as
-    /// `sample` makes on logits where every other token is -inf: those tokens' weights are 0, so they change
-    /// neither the top-k's total, nor the top-p and min-p cuts, nor which candidate the draw lands on.
+    /// when fewer tokens are possible), sorted as `topK` sorts them. The same draw as `sample` makes on
+    /// logits where every other token is -inf: those tokens' weights are 0, so they change neither the
+    /// top-k's total, nor the top-p and min-p cuts, nor which candidate the draw lands on. Token 0 when the
+    /// first logit is not finite (as `sample` gives up).
     package mutating func drawTopK(_ candidates: [(id: Int, logit: Float)]) -> Int {
-        let maxLogit = candidates[0].logit
+        guard let maxLogit = candidates.first?.logit, maxLogit.isFinite else { return 0 }
         return drawAmong(candidates, probs: Self.topKProbabilities(candidates, maxLogit: maxLogit), maxLogit: maxLogit)
     }
 
