@@ -24,6 +24,16 @@ public struct Sampler: Sendable {
     /// penalty; its last `generated` tokens were generated, for the presence and frequency penalties.
     /// `banned` tokens are never chosen (unless every token is banned).
     public mutating func sample(_ logits: UnsafeBufferPointer<Float>, history: [Int], generated: Int = 0, banned: [Int] = []) -> Int {
+        let penalized = penalties(logits, history: history, generated: generated, banned: banned)
+        guard !penalized.isEmpty else { return draw(logits) }
+        var adjusted = Array(logits)
+        for (t, v) in penalized { adjusted[t] = v }
+        return adjusted.withUnsafeBufferPointer { draw($0) }
+    }
+
+    /// The logits that bans, biases and penalties change, with their new values (-inf stays -inf, so masking
+    /// before or after them gives the same logits).
+    func penalties(_ logits: UnsafeBufferPointer<Float>, history: [Int], generated: Int, banned: [Int]) -> [Int: Float] {
         let p = parameters
         var penalized: [Int: Float] = [:]
         for t in banned where t >= 0 && t < logits.count { penalized[t] = -.infinity }
@@ -44,10 +54,7 @@ public struct Sampler: Sendable {
                 penalized[t] = (penalized[t] ?? logits[t]) - p.presencePenalty - p.frequencyPenalty * Float(n)
             }
         }
-        guard !penalized.isEmpty else { return draw(logits) }
-        var adjusted = Array(logits)
-        for (t, v) in penalized { adjusted[t] = v }
-        return adjusted.withUnsafeBufferPointer { draw($0) }
+        return penalized
     }
 
     /// Greedy, or top-k, top-p, min-p and temperature then a seeded draw, on final logits.
@@ -73,11 +80,7 @@ public struct Sampler: Sendable {
         var probs: [Double]
         if p.topK > 0 && p.topK < n {
             candidates = Self.topK(n, k: p.topK) { l[$0] }
-            // Probabilities at temperature 1 over the kept candidates (llama.cpp applies top-p and min-p
-            // before temperature, on the top-k's distribution).
-            probs = candidates.map { Double(expf($0.logit - maxLogit)) }
-            let total = probs.reduce(0, +)
-            for i in probs.indices { probs[i] /= total }
+            probs = Self.topKProbabilities(candidates, maxLogit: maxLogit)
         } else if p.topP >= 1 && p.minP <= 0 {
             return drawAll(l, maxLogit: maxLogit)
         } else {
@@ -98,6 +101,32 @@ public struct Sampler: Sendable {
                 k = min(n, k * 8)
             }
         }
+        return drawAmong(candidates, probs: probs, maxLogit: maxLogit)
+    }
+
+    /// Probabilities at temperature 1 over the top-k's candidates (llama.cpp applies top-p and min-p before
+    /// temperature, on the top-k's distribution).
+    private static func topKProbabilities(_ candidates: [(id: Int, logit: Float)], maxLogit: Float) -> [Double] {
+        var probs = candidates.map { Double(expf($0.logit - maxLogit)) }
+        let total = probs.reduce(0, +)
+        for i in probs.indices { probs[i] /= total }
+        return probs
+    }
+
+    /// The top-k draw when the caller found the candidates: the `parameters.topK` largest final logits (fewer
+    /// when fewer tokens are possible), sorted as `topK` sorts them. The same draw as `sample` makes on
+    /// logits where every other token is -inf: those tokens' weights are 0, so they change neither the
+    /// top-k's total, nor the top-p and min-p cuts, nor which candidate the draw lands on. Token 0 when the
+    /// first logit is not finite (as `sample` gives up).
+    package mutating func drawTopK(_ candidates: [(id: Int, logit: Float)]) -> Int {
+        guard let maxLogit = candidates.first?.logit, maxLogit.isFinite else { return 0 }
+        return drawAmong(candidates, probs: Self.topKProbabilities(candidates, maxLogit: maxLogit), maxLogit: maxLogit)
+    }
+
+    /// Top-p, min-p and temperature on candidates sorted by logit (`probs` their probabilities), then a
+    /// seeded draw.
+    private mutating func drawAmong(_ candidates: [(id: Int, logit: Float)], probs: [Double], maxLogit: Float) -> Int {
+        let p = parameters
         var keep = candidates.count
         if p.topP < 1 {
             var cum = 0.0
@@ -122,11 +151,14 @@ public struct Sampler: Sendable {
             sum += w
         }
         var r = rng.nextDouble() * sum
-        for i in 0..<keep {
+        var last = 0
+        for i in 0..<keep where weights[i] > 0 {
             r -= weights[i]
+            last = i
             if r < 0 { return candidates[i].id }
         }
-        return candidates[keep - 1].id
+        // Rounding left r at 0 or above: the last candidate that could be drawn (never one of weight 0).
+        return candidates[last].id
     }
 
     /// A draw over the whole vocabulary at the temperature (no cut-off), in id order, no sort: the weights

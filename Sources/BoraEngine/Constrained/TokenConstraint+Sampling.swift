@@ -2,8 +2,9 @@ extension TokenConstraint {
     /// Picks the next token among the allowed ones. Greedy decoding first checks the unconstrained choice
     /// (one walk of its bytes) and keeps it when allowed, which is what the masked argmax would pick anyway;
     /// otherwise greedy decoding without penalties tries the next best few (`greedyAmongBest`), then takes the
-    /// argmax over the mask's tokens, and anything else sets the logits of disallowed tokens to -inf (in a
-    /// reused buffer) for the sampler to draw from the rest.
+    /// argmax over the mask's tokens. Sampling draws without the masked copy where that is exact
+    /// (`sampleWithoutMaskedCopy`); anything else sets the logits of disallowed tokens to -inf (in a reused
+    /// buffer) for the sampler to draw from the rest.
     func choose(_ logits: UnsafeBufferPointer<Float>, sampler: inout Sampler, history: [Int], generated: Int, banned: [Int],
                 remaining: Int) throws(GrammarError) -> Int {
         let p = sampler.parameters
@@ -13,6 +14,10 @@ extension TokenConstraint {
             let t = sampler.sample(logits, history: history, generated: generated, banned: banned)
             if try allows(t, remaining: remaining) { return t }
             if plainGreedy, let t = try greedyAmongBest(logits, banned: banned, remaining: remaining) { return t }
+        }
+        if p.temperature > 0, let t = try sampleWithoutMaskedCopy(logits, sampler: &sampler, history: history,
+                                                                   generated: generated, banned: banned, remaining: remaining) {
+            return t
         }
         let m = try mask(remaining: remaining)
         if plainGreedy, let t = Self.maskedArgmax(logits, m, banned: banned) { return t }
