@@ -161,37 +161,49 @@ public struct Sampler: Sendable {
         return candidates[last].id
     }
 
-    /// A draw over the whole vocabulary at the temperature (no cut-off), in id order, no sort: the weights
-    /// e^((x - max) / T) computed 16 at a time (`Ops.exp`) into a buffer with their sum, then one scan that
-    /// stops at the drawn token. Every server request without top-k, top-p or min-p samples here, one row
-    /// per stream and step, over the whole vocabulary (two libm `expf` passes took about 0.3 ms a row).
+    /// A draw over the whole vocabulary at the temperature (no cut-off), in id order, no sort (see
+    /// `temperatureWeights`).
     private mutating func drawAll(_ l: UnsafeBufferPointer<Float>, maxLogit: Float) -> Int {
-        let invT = 1 / parameters.temperature
         let u = rng.nextDouble()
-        let n = l.count
-        return withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, n)) { buffer in
-            guard let w = buffer.baseAddress, let x = l.baseAddress else { return 0 }
-            let m = SIMD16<Float>(repeating: maxLogit), scale = SIMD16<Float>(repeating: invT)
-            var sum = 0.0, i = 0
-            while i + 16 <= n {
-                let e = Ops.exp((UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self) - m) * scale)
-                UnsafeMutableRawPointer(w + i).storeBytes(of: e, as: SIMD16<Float>.self)
-                sum += Double(e.sum())
-                i += 16
-            }
-            while i < n {
-                w[i] = expf((x[i] - maxLogit) * invT)
-                sum += Double(w[i])
-                i += 1
-            }
-            var r = u * sum, last = 0
-            for j in 0..<n where w[j] > 0 {
-                r -= Double(w[j])
-                last = j
-                if r < 0 { return j }
-            }
-            return last
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, l.count)) { w in
+            let sum = Self.temperatureWeights(l, maxLogit: maxLogit, temperature: parameters.temperature, into: w)
+            return Self.pick(w, at: u * sum)
         }
+    }
+
+    /// The weights e^((x - max) / T) of every logit into `w` (as long as `l`), 16 at a time (`Ops.exp`), and
+    /// their sum. Every server request without top-k, top-p or min-p samples from these, one row per stream
+    /// and step, over the whole vocabulary (two libm `expf` passes took about 0.3 ms a row).
+    static func temperatureWeights(_ l: UnsafeBufferPointer<Float>, maxLogit: Float, temperature: Float,
+                                   into w: UnsafeMutableBufferPointer<Float>) -> Double {
+        guard let out = w.baseAddress, let x = l.baseAddress, w.count >= l.count else { return 0 }
+        let invT = 1 / temperature, n = l.count
+        let m = SIMD16<Float>(repeating: maxLogit), scale = SIMD16<Float>(repeating: invT)
+        var sum = 0.0, i = 0
+        while i + 16 <= n {
+            let e = Ops.exp((UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self) - m) * scale)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: e, as: SIMD16<Float>.self)
+            sum += Double(e.sum())
+            i += 16
+        }
+        while i < n {
+            out[i] = expf((x[i] - maxLogit) * invT)
+            sum += Double(out[i])
+            i += 1
+        }
+        return sum
+    }
+
+    /// The first index where the running sum of the weights passes `target` (the last weighted one when
+    /// rounding leaves it short); 0 when no weight is positive.
+    static func pick(_ w: UnsafeMutableBufferPointer<Float>, at target: Double) -> Int {
+        var r = target, last = 0
+        for j in w.indices where w[j] > 0 {
+            r -= Double(w[j])
+            last = j
+            if r < 0 { return j }
+        }
+        return last
     }
 
     /// The k largest logits, sorted descending (ties by lower id first).

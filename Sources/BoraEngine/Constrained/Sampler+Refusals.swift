@@ -20,25 +20,17 @@ extension Sampler {
         var maxLogit = -Float.infinity
         for x in l where x > maxLogit { maxLogit = x }
         guard maxLogit.isFinite else { return nil }
-        let invT = 1 / parameters.temperature
-        var total = 0.0
-        for x in l { total += Double(expf((x - maxLogit) * invT)) }
-        var refused: [Int] = []  // ascending
-        for _ in 0..<tries {
-            guard total > 0 else { return nil }
-            var r = rng.nextDouble() * total
-            var chosen = -1, next = 0
-            for (i, x) in l.enumerated() where x > -.infinity {
-                if next < refused.count, refused[next] == i { next += 1; continue }
-                r -= Double(expf((x - maxLogit) * invT))
-                chosen = i
-                if r < 0 { break }
+        return try withUnsafeTemporaryAllocation(of: Float.self, capacity: l.count) { (w) throws(E) -> Int? in
+            var total = Self.temperatureWeights(l, maxLogit: maxLogit, temperature: parameters.temperature, into: w)
+            for _ in 0..<tries {
+                guard total > 0 else { return nil }
+                let chosen = Self.pick(w, at: rng.nextDouble() * total)
+                guard w[chosen] > 0 else { return nil }
+                if try accept(chosen) { return chosen }
+                total -= Double(w[chosen])
+                w[chosen] = 0  // refused: out of the next draws
             }
-            guard chosen >= 0 else { return nil }
-            if try accept(chosen) { return chosen }
-            total -= Double(expf((l[chosen] - maxLogit) * invT))
-            refused.insert(chosen, at: refused.firstIndex { $0 > chosen } ?? refused.count)
+            return nil
         }
-        return nil
     }
 }
