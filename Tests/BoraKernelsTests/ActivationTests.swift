@@ -48,6 +48,43 @@ import Testing
         }
     }
 
+    /// The C quantizer (`.best`) writes the Swift reference's bytes for finite inputs: random blocks, an
+    /// all-zero block, and values that land exactly halfway between two quants (ties round away from zero).
+    @Test(arguments: [GGMLType.q8_0, .q4_1])
+    func nativeQuantizerMatchesSwift(_ weightType: GGMLType) {
+        var rng = SeededRandom(seed: 21)
+        var x = TestData.randomActivations(count: 32 * 40, rng: &rng)
+        for j in 64..<96 { x[j] = 0 }
+        // amax 127 gives d = 1 and id = 1: these quantize exactly at .5 steps.
+        x[128] = 127
+        for j in 129..<160 { x[j] = Float(j - 144) + 0.5 }
+        x[160] = -12.7
+        for j in 161..<192 { x[j] = Float(j % 7) * 0.05 - 0.15 }
+        let bytes = Quant.activationBytes(for: weightType, count: x.count)
+        var fast = [UInt8](repeating: 0, count: bytes), slow = fast
+        x.withUnsafeBufferPointer { xp in
+            fast.withUnsafeMutableBytes { Quant.quantizeActivations(xp.baseAddress!, count: x.count, for: weightType, into: $0.baseAddress!, path: .best) }
+            slow.withUnsafeMutableBytes { Quant.quantizeActivations(xp.baseAddress!, count: x.count, for: weightType, into: $0.baseAddress!, path: .swift) }
+        }
+        let bad = fast.indices.filter { fast[$0] != slow[$0] }
+        #expect(bad.isEmpty, "\(bad.count) differing bytes, first at \(bad.first ?? -1)")
+    }
+
+    /// Non-finite activations do not crash either quantizer: NaN quantizes to 0, infinity leaves its block's
+    /// other quants at 0.
+    @Test(arguments: KernelPath.allCases)
+    func nonFiniteActivationsQuantize(_ path: KernelPath) {
+        var x = [Float](repeating: 0.25, count: 64)
+        x[3] = .nan
+        x[40] = .infinity
+        var q = [UInt8](repeating: 0x55, count: Quant.activationBytes(for: .q8_0, count: 64))
+        x.withUnsafeBufferPointer { xp in
+            q.withUnsafeMutableBytes { Quant.quantizeActivations(xp.baseAddress!, count: 64, for: .q8_0, into: $0.baseAddress!, path: path) }
+        }
+        #expect(q[2 + 3] == 0, "NaN")
+        #expect((34 + 2..<68).filter { $0 != 34 + 2 + 8 }.allSatisfy { q[$0] == 0 }, "the infinite value's block")
+    }
+
     @Test func f32ActivationsAreCopied() {
         let x: [Float] = [1, -2.5, 3e-8, .infinity]
         let q = TestData.quantizedActivations(x, for: .f16)

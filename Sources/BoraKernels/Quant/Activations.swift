@@ -6,14 +6,27 @@
 //     iscale = -127 / max, q = min(127, nearest_int(iscale * x)) (half to even), d = 1 / iscale as f32,
 //     bsums[k] = sum of q[16k..<16k+16]. An all-zero block gets d = 0, q = 0, bsums = 0.
 
+import BoraKernelsC
+
 enum Activations {
-    static func quantizeQ8_0(_ x: UnsafePointer<Float>, count: Int, into dst: UnsafeMutableRawPointer) {
+    /// On `.best` with the C kernels available, `bora_quantize_q8` (AVX-512: one `vpmovdb` where the Swift
+    /// narrowing extracts lane by lane); the Swift blocks below are its reference. Both give the same bytes for
+    /// finite inputs.
+    static func quantizeQ8_0(_ x: UnsafePointer<Float>, count: Int, into dst: UnsafeMutableRawPointer, path: KernelPath = .best) {
+        if path == .best, Native.available {
+            bora_quantize_q8(x, count / 32, dst, 0)
+            return
+        }
         for i in 0..<count / 32 {
             quantizeBlock32(x + i * 32, into: dst + i * 34, withSum: false)
         }
     }
 
-    static func quantizeQ8_1(_ x: UnsafePointer<Float>, count: Int, into dst: UnsafeMutableRawPointer) {
+    static func quantizeQ8_1(_ x: UnsafePointer<Float>, count: Int, into dst: UnsafeMutableRawPointer, path: KernelPath = .best) {
+        if path == .best, Native.available {
+            bora_quantize_q8(x, count / 32, dst, 1)
+            return
+        }
         for i in 0..<count / 32 {
             quantizeBlock32(x + i * 32, into: dst + i * 36, withSum: true)
         }

@@ -67,11 +67,18 @@ public enum Quant {
     public static func quantizeActivations(
         _ x: UnsafePointer<Float>, count: Int, for weightType: GGMLType, into dst: UnsafeMutableRawPointer
     ) {
+        quantizeActivations(x, count: count, for: weightType, into: dst, path: .best)
+    }
+
+    /// `quantizeActivations` on the chosen path (`.swift`: the Swift reference for Q8_0 / Q8_1).
+    package static func quantizeActivations(
+        _ x: UnsafePointer<Float>, count: Int, for weightType: GGMLType, into dst: UnsafeMutableRawPointer, path: KernelPath
+    ) {
         let a = activationType(for: weightType)
         precondition(count >= 0 && count % a.blockSize == 0, "\(a): \(count) is not a whole number of blocks")
         switch a {
-        case .q8_0: Activations.quantizeQ8_0(x, count: count, into: dst)
-        case .q8_1: Activations.quantizeQ8_1(x, count: count, into: dst)
+        case .q8_0: Activations.quantizeQ8_0(x, count: count, into: dst, path: path)
+        case .q8_1: Activations.quantizeQ8_1(x, count: count, into: dst, path: path)
         case .q8_K: Activations.quantizeQ8_K(x, count: count, into: dst)
         default: dst.copyMemory(from: x, byteCount: count &* 4)
         }

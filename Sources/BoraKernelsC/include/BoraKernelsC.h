@@ -41,6 +41,11 @@ void bora_gemm_q(int kind, const void *w, long nb, long row_begin, long row_end,
 void bora_gemm_x16(int kind, const void *w, long nb, long rows, long row_begin, long row_end, const void *x,
                    long x_stride, long tokens, float *y, long y_stride);
 
+/// Quantizes `blocks` blocks of 32 floats at x into Q8_0 blocks (with_sum 0: fp16 d, 32 int8) or Q8_1 blocks
+/// (with_sum 1: fp16 d, fp16 s = d * sum(q), 32 int8) at dst, as Sources/BoraKernels/Quant/Activations.swift
+/// does. Only call when `bora_cpu_has_vnni()` returned 1.
+void bora_quantize_q8(const float *x, long blocks, void *dst, int with_sum);
+
 /// `bora_gemm_q` for kind BORA_Q5_K, BORA_Q3_K or BORA_Q2_K (gemm_kquants_lo.c).
 void bora_gemm_k_lo(int kind, const void *w, long nb, long row_begin, long row_end,
                     const void *x, long x_stride, long tokens, float *y, long y_stride);
