@@ -78,9 +78,9 @@ TGT INL __m512 x16_scale(const uint8_t *p) {
 }
 
 /// One Q4_0 group of 16 rows (per block: 16 fp16 d at sc, 256 quant bytes at qs) times RN <= X16_TILE Q8_0
-/// tokens (their corrections, -8 sum(x), at corr + t * nb): out[t * 16 + r].
+/// tokens (their corrections, -8 sum(x), at corr + t * nb): out[t * out_stride + r].
 TGT INL void group_q4_0(const uint8_t *sc, const uint8_t *qs, long nb, const uint8_t *x, long x_stride, const int32_t *corr, float *out,
-                        const int RN) {
+                        long out_stride, const int RN) {
     __m512 acc[X16_TILE];
     for (int t = 0; t < RN; t++) acc[t] = _mm512_setzero_ps();
     for (long b = 0; b < nb; b++) {
@@ -94,12 +94,13 @@ TGT INL void group_q4_0(const uint8_t *sc, const uint8_t *qs, long nb, const uin
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(d, x16_scale(xb)), acc[t]);
         }
     }
-    for (int t = 0; t < RN; t++) _mm512_storeu_ps(out + t * 16, acc[t]);
+    for (int t = 0; t < RN; t++) _mm512_storeu_ps(out + t * out_stride, acc[t]);
 }
 
 /// One Q4_1 group of 16 rows (per block: 16 fp16 d at sc, 16 fp16 m at sc + 32 nb, 256 quant bytes at qs)
-/// times RN <= X16_TILE Q8_1 tokens at x (stride x_stride): out[t * 16 + r].
-TGT INL void group_q4_1(const uint8_t *sc, const uint8_t *qs, long nb, const uint8_t *x, long x_stride, float *out, const int RN) {
+/// times RN <= X16_TILE Q8_1 tokens at x (stride x_stride): out[t * out_stride + r].
+TGT INL void group_q4_1(const uint8_t *sc, const uint8_t *qs, long nb, const uint8_t *x, long x_stride, float *out,
+                        long out_stride, const int RN) {
     __m512 acc[X16_TILE];
     for (int t = 0; t < RN; t++) acc[t] = _mm512_setzero_ps();
     for (long b = 0; b < nb; b++) {
@@ -115,13 +116,13 @@ TGT INL void group_q4_1(const uint8_t *sc, const uint8_t *qs, long nb, const uin
             acc[t] = _mm512_fmadd_ps(m, x16_scale(xb + 2), acc[t]);
         }
     }
-    for (int t = 0; t < RN; t++) _mm512_storeu_ps(out + t * 16, acc[t]);
+    for (int t = 0; t < RN; t++) _mm512_storeu_ps(out + t * out_stride, acc[t]);
 }
 
 /// One Q8_0 group of 16 rows (per block: 16 fp16 d at sc, 512 unsigned quant bytes at qs) times RN <= X16_TILE
-/// Q8_0 tokens (their corrections, -128 sum(x), at corr + t * nb): out[t * 16 + r].
+/// Q8_0 tokens (their corrections, -128 sum(x), at corr + t * nb): out[t * out_stride + r].
 TGT INL void group_q8_0(const uint8_t *sc, const uint8_t *qs, long nb, const uint8_t *x, long x_stride, const int32_t *corr, float *out,
-                        const int RN) {
+                        long out_stride, const int RN) {
     __m512 acc[X16_TILE];
     for (int t = 0; t < RN; t++) acc[t] = _mm512_setzero_ps();
     for (long b = 0; b < nb; b++) {
@@ -140,7 +141,7 @@ TGT INL void group_q8_0(const uint8_t *sc, const uint8_t *qs, long nb, const uin
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(d, x16_scale(xb)), acc[t]);
         }
     }
-    for (int t = 0; t < RN; t++) _mm512_storeu_ps(out + t * 16, acc[t]);
+    for (int t = 0; t < RN; t++) _mm512_storeu_ps(out + t * out_stride, acc[t]);
 }
 
 #define RN_SWITCH(CALL)                                                                                      \
@@ -171,9 +172,15 @@ TGT static void gemm_x16(int kind, const uint8_t *w, long nb, long rows, long ro
                 x16_block_sums(x + (t + k) * x_stride, nb, kind == BORA_Q4_0 ? -8 : -128, corr + k * nb);
         for (long g = row_begin / 16; g * 16 < grouped_end; g++) {
             const uint8_t *gp = w + g * group_bytes, *qs = gp + fields * 32 * nb, *xt = x + t * x_stride;
-#define Q40(N) group_q4_0(gp, qs, nb, xt, x_stride, corr, out, N)
-#define Q41(N) group_q4_1(gp, qs, nb, xt, x_stride, out, N)
-#define Q80(N) group_q8_0(gp, qs, nb, xt, x_stride, corr, out, N)
+            // A group wholly inside the range writes straight into y; one cut by the range goes through `out`.
+            const long r0 = g * 16 > row_begin ? g * 16 : row_begin;
+            const long r1 = g * 16 + 16 < grouped_end ? g * 16 + 16 : grouped_end;
+            const int whole = r0 == g * 16 && r1 == g * 16 + 16;
+            float *dst = whole ? y + t * y_stride + (g * 16 - row_begin) : out;
+            const long dst_stride = whole ? y_stride : 16;
+#define Q40(N) group_q4_0(gp, qs, nb, xt, x_stride, corr, dst, dst_stride, N)
+#define Q41(N) group_q4_1(gp, qs, nb, xt, x_stride, dst, dst_stride, N)
+#define Q80(N) group_q8_0(gp, qs, nb, xt, x_stride, corr, dst, dst_stride, N)
             if (kind == BORA_Q4_0) {
                 RN_SWITCH(Q40)
             } else if (kind == BORA_Q4_1) {
@@ -184,10 +191,9 @@ TGT static void gemm_x16(int kind, const uint8_t *w, long nb, long rows, long ro
 #undef Q40
 #undef Q41
 #undef Q80
-            const long r0 = g * 16 > row_begin ? g * 16 : row_begin;
-            const long r1 = g * 16 + 16 < grouped_end ? g * 16 + 16 : grouped_end;
-            for (int k = 0; k < rn; k++)
-                for (long r = r0; r < r1; r++) y[(t + k) * y_stride + (r - row_begin)] = out[k * 16 + (r - g * 16)];
+            if (!whole)
+                for (int k = 0; k < rn; k++)
+                    for (long r = r0; r < r1; r++) y[(t + k) * y_stride + (r - row_begin)] = out[k * 16 + (r - g * 16)];
         }
     }
     if (row_end > groups * 16) {
