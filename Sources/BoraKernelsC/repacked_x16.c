@@ -1,9 +1,10 @@
 // Q4_0, Q4_1 and Q8_0 GEMM / matvec on layouts repacked 16 rows at a time (see BoraKernelsC.h), AVX512-VNNI
 // on 512-bit vectors (the idea of llama.cpp's load-time repacking; layout and kernels are Bora's own).
 //
-// A group of 16 rows holds first the fp16 fields of its blocks (for each field, 16 values per block, block
-// after block), then the blocks' quants, each block in chunks of 64 bytes holding 4 consecutive quant bytes of
-// every row (row i at 4 i); with an even number of blocks per row every chunk is a whole cache line. A chunk is a vector whose
+// Block b of a group of 16 rows is one record: its fp16 fields, 16 values each, then the quants in chunks of
+// 64 bytes, each holding 4 consecutive quant bytes of every row (row i at 4 i). A group streams in order.
+// (Putting all of a group's scales before its quants, so that quant chunks align to cache lines, halved
+// single-token decode speed: the separate scale and quant streams defeated the prefetchers.) A chunk is a vector whose
 // 32-bit lane i is row i, so one `vpdpbusd` against 4 activation bytes broadcast to every lane adds those
 // 4 products to each of the 16 rows. After a block's chunks, each lane holds its row's whole block sum, and
 // one conversion and one FMA scale 16 rows at once: per token and block that is 8 `vpdpbusd` and about 5
@@ -77,16 +78,17 @@ TGT INL __m512 x16_scale(const uint8_t *p) {
     return _mm512_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(half_bits(p))));
 }
 
-/// One Q4_0 group of 16 rows (per block: 16 fp16 d at sc, 256 quant bytes at qs) times RN <= X16_TILE Q8_0
+/// One Q4_0 group of 16 rows at g (per block: 16 fp16 d, 256 quant bytes) times RN <= X16_TILE Q8_0
 /// tokens (their corrections, -8 sum(x), at corr + t * nb): out[t * out_stride + r].
-TGT INL void group_q4_0(const uint8_t *sc, const uint8_t *qs, long nb, const uint8_t *x, long x_stride, const int32_t *corr, float *out,
+TGT INL void group_q4_0(const uint8_t *g, long nb, const uint8_t *x, long x_stride, const int32_t *corr, float *out,
                         long out_stride, const int RN) {
     __m512 acc[X16_TILE];
     for (int t = 0; t < RN; t++) acc[t] = _mm512_setzero_ps();
     for (long b = 0; b < nb; b++) {
+        const uint8_t *rec = g + b * 288;
         __m512i lo[4], hi[4];
-        x16_unpack4(qs + b * 256, lo, hi);
-        const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(sc + b * 32)));
+        x16_unpack4(rec + 32, lo, hi);
+        const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)rec));
 #pragma clang loop unroll(full)
         for (int t = 0; t < RN; t++) {
             const uint8_t *xb = x + t * x_stride + b * 34;
@@ -97,17 +99,18 @@ TGT INL void group_q4_0(const uint8_t *sc, const uint8_t *qs, long nb, const uin
     for (int t = 0; t < RN; t++) _mm512_storeu_ps(out + t * out_stride, acc[t]);
 }
 
-/// One Q4_1 group of 16 rows (per block: 16 fp16 d at sc, 16 fp16 m at sc + 32 nb, 256 quant bytes at qs)
+/// One Q4_1 group of 16 rows at g (per block: 16 fp16 d, 16 fp16 m, 256 quant bytes)
 /// times RN <= X16_TILE Q8_1 tokens at x (stride x_stride): out[t * out_stride + r].
-TGT INL void group_q4_1(const uint8_t *sc, const uint8_t *qs, long nb, const uint8_t *x, long x_stride, float *out,
+TGT INL void group_q4_1(const uint8_t *g, long nb, const uint8_t *x, long x_stride, float *out,
                         long out_stride, const int RN) {
     __m512 acc[X16_TILE];
     for (int t = 0; t < RN; t++) acc[t] = _mm512_setzero_ps();
     for (long b = 0; b < nb; b++) {
+        const uint8_t *rec = g + b * 320;
         __m512i lo[4], hi[4];
-        x16_unpack4(qs + b * 256, lo, hi);
-        const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(sc + b * 32)));
-        const __m512 m = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(sc + (nb + b) * 32)));
+        x16_unpack4(rec + 64, lo, hi);
+        const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)rec));
+        const __m512 m = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(rec + 32)));
 #pragma clang loop unroll(full)
         for (int t = 0; t < RN; t++) {
             const uint8_t *xb = x + t * x_stride + b * 36;
@@ -119,15 +122,15 @@ TGT INL void group_q4_1(const uint8_t *sc, const uint8_t *qs, long nb, const uin
     for (int t = 0; t < RN; t++) _mm512_storeu_ps(out + t * out_stride, acc[t]);
 }
 
-/// One Q8_0 group of 16 rows (per block: 16 fp16 d at sc, 512 unsigned quant bytes at qs) times RN <= X16_TILE
+/// One Q8_0 group of 16 rows at g (per block: 16 fp16 d, 512 unsigned quant bytes) times RN <= X16_TILE
 /// Q8_0 tokens (their corrections, -128 sum(x), at corr + t * nb): out[t * out_stride + r].
-TGT INL void group_q8_0(const uint8_t *sc, const uint8_t *qs, long nb, const uint8_t *x, long x_stride, const int32_t *corr, float *out,
+TGT INL void group_q8_0(const uint8_t *g, long nb, const uint8_t *x, long x_stride, const int32_t *corr, float *out,
                         long out_stride, const int RN) {
     __m512 acc[X16_TILE];
     for (int t = 0; t < RN; t++) acc[t] = _mm512_setzero_ps();
     for (long b = 0; b < nb; b++) {
-        const uint8_t *qw = qs + b * 512;
-        const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(sc + b * 32)));
+        const uint8_t *rec = g + b * 544, *qw = rec + 32;
+        const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)rec));
 #pragma clang loop unroll(full)
         for (int t = 0; t < RN; t++) {
             const uint8_t *xb = x + t * x_stride + b * 34, *q = xb + 2;
@@ -161,7 +164,6 @@ TGT INL void group_q8_0(const uint8_t *sc, const uint8_t *qs, long nb, const uin
 TGT static void gemm_x16(int kind, const uint8_t *w, long nb, long rows, long row_begin, long row_end,
                          const uint8_t *x, long x_stride, long tokens, float *y, long y_stride) {
     const long plain_block = kind == BORA_Q4_0 ? 18 : kind == BORA_Q4_1 ? 20 : 34, group_bytes = 16 * nb * plain_block;
-    const long fields = kind == BORA_Q4_1 ? 2 : 1;
     const long groups = rows / 16, grouped_end = row_end < groups * 16 ? row_end : groups * 16;
     int32_t corr[kind == BORA_Q4_1 ? 1 : X16_TILE * nb];
     float out[16 * X16_TILE];
@@ -171,16 +173,16 @@ TGT static void gemm_x16(int kind, const uint8_t *w, long nb, long rows, long ro
             for (int k = 0; k < rn; k++)
                 x16_block_sums(x + (t + k) * x_stride, nb, kind == BORA_Q4_0 ? -8 : -128, corr + k * nb);
         for (long g = row_begin / 16; g * 16 < grouped_end; g++) {
-            const uint8_t *gp = w + g * group_bytes, *qs = gp + fields * 32 * nb, *xt = x + t * x_stride;
+            const uint8_t *gp = w + g * group_bytes, *xt = x + t * x_stride;
             // A group wholly inside the range writes straight into y; one cut by the range goes through `out`.
             const long r0 = g * 16 > row_begin ? g * 16 : row_begin;
             const long r1 = g * 16 + 16 < grouped_end ? g * 16 + 16 : grouped_end;
             const int whole = r0 == g * 16 && r1 == g * 16 + 16;
             float *dst = whole ? y + t * y_stride + (g * 16 - row_begin) : out;
             const long dst_stride = whole ? y_stride : 16;
-#define Q40(N) group_q4_0(gp, qs, nb, xt, x_stride, corr, dst, dst_stride, N)
-#define Q41(N) group_q4_1(gp, qs, nb, xt, x_stride, dst, dst_stride, N)
-#define Q80(N) group_q8_0(gp, qs, nb, xt, x_stride, corr, dst, dst_stride, N)
+#define Q40(N) group_q4_0(gp, nb, xt, x_stride, corr, dst, dst_stride, N)
+#define Q41(N) group_q4_1(gp, nb, xt, x_stride, dst, dst_stride, N)
+#define Q80(N) group_q8_0(gp, nb, xt, x_stride, corr, dst, dst_stride, N)
             if (kind == BORA_Q4_0) {
                 RN_SWITCH(Q40)
             } else if (kind == BORA_Q4_1) {

@@ -6,10 +6,10 @@ import Darwin
 #endif
 
 /// A Q4_0, Q4_1 or Q8_0 matrix repacked once at load, 16 rows at a time, for the C VNNI kernels
-/// (`bora_gemm_x16`; layouts in Sources/BoraKernelsC/include/BoraKernelsC.h): in each group of 16 rows, the
-/// fp16 fields of every block (d, and m for Q4_1; 16 contiguous values per block), then every block's quants
-/// in 64-byte chunks of 4 bytes per row (a chunk is a vector with one row per 32-bit lane, a whole cache line
-/// when rows have an even number of blocks). The rows % 16 last rows stay in the plain format. Same size as the GGUF tensor; quant bytes are copied unchanged, except Q8_0's, stored
+/// (`bora_gemm_x16`; layouts in Sources/BoraKernelsC/include/BoraKernelsC.h): in each group of 16 rows, one
+/// record per block: each fp16 field of the block (d, and m for Q4_1) as 16 contiguous values, then the
+/// quants in 64-byte chunks of 4 bytes per row (a chunk is a vector with one row per 32-bit lane), so a group
+/// streams in order. The rows % 16 last rows stay in the plain format. Same size as the GGUF tensor; quant bytes are copied unchanged, except Q8_0's, stored
 /// as unsigned q + 128 (the operand `vpdpbusd` multiplies unsigned).
 ///
 /// The idea follows llama.cpp's load-time repacking (ggml-cpu `repack.cpp`, rows interleaved); the layouts
@@ -70,8 +70,8 @@ public final class RepackedRows: @unchecked Sendable {
         byteCount = rows &* rowBytes
         base = Self.allocate(byteCount)
         let groups = rows / Self.interleave, groupBytes = rowBytes &* Self.interleave
-        let q = format.quantBytes, quantRecord = q &* Self.interleave
-        let fieldBytes = 2 &* Self.interleave, quantStart = format.fields &* fieldBytes &* nb
+        let q = format.quantBytes, record = format.blockBytes &* Self.interleave
+        let fieldBytes = 2 &* Self.interleave, quantStart = format.fields &* fieldBytes
         let flip = UInt32(format.flip) &* 0x0101_0101
         for g in 0..<groups {
             let dst = base + g &* groupBytes
@@ -81,9 +81,9 @@ public final class RepackedRows: @unchecked Sendable {
                     let blk = row + b &* blockBytes
                     for f in 0..<format.fields {
                         dst.storeBytes(of: blk.loadUnaligned(fromByteOffset: f &* 2, as: UInt16.self),
-                                       toByteOffset: (f &* nb &+ b) &* fieldBytes &+ i &* 2, as: UInt16.self)
+                                       toByteOffset: b &* record &+ f &* fieldBytes &+ i &* 2, as: UInt16.self)
                     }
-                    let quants = dst + (quantStart &+ b &* quantRecord)
+                    let quants = dst + (b &* record &+ quantStart)
                     for j in stride(from: 0, to: q, by: 4) {  // 4-byte runs stay contiguous
                         let v = blk.loadUnaligned(fromByteOffset: format.fields &* 2 &+ j, as: UInt32.self)
                         quants.storeBytes(of: v ^ flip, toByteOffset: format.quantOffset(row: i, j), as: UInt32.self)
@@ -131,17 +131,17 @@ public final class RepackedRows: @unchecked Sendable {
             dst.copyMemory(from: base + r &* rowBytes, byteCount: rowBytes)
             return
         }
-        let q = format.quantBytes, quantRecord = q &* Self.interleave
-        let fieldBytes = 2 &* Self.interleave, quantStart = format.fields &* fieldBytes &* nb
+        let q = format.quantBytes, record = format.blockBytes &* Self.interleave
+        let fieldBytes = 2 &* Self.interleave, quantStart = format.fields &* fieldBytes
         let flip = UInt32(format.flip) &* 0x0101_0101
         let g = base + (r / Self.interleave) &* rowBytes &* Self.interleave, i = r % Self.interleave
         for b in 0..<nb {
             let blk = dst + b &* blockBytes
             for f in 0..<format.fields {
-                blk.storeBytes(of: g.loadUnaligned(fromByteOffset: (f &* nb &+ b) &* fieldBytes &+ i &* 2, as: UInt16.self),
+                blk.storeBytes(of: g.loadUnaligned(fromByteOffset: b &* record &+ f &* fieldBytes &+ i &* 2, as: UInt16.self),
                                toByteOffset: f &* 2, as: UInt16.self)
             }
-            let quants = g + (quantStart &+ b &* quantRecord)
+            let quants = g + (b &* record &+ quantStart)
             for j in stride(from: 0, to: q, by: 4) {
                 let v = quants.loadUnaligned(fromByteOffset: format.quantOffset(row: i, j), as: UInt32.self)
                 blk.storeBytes(of: v ^ flip, toByteOffset: format.fields &* 2 &+ j, as: UInt32.self)
