@@ -1,7 +1,8 @@
-// Q5_K, Q3_K and Q2_K x Q8_K GEMM / matvec with AVX512-VNNI-era instructions on 256-bit vectors: the
-// structure of the Q4_K / Q6_K tiles in kquants.h (one super-block row decoded into 8 groups of 32 unsigned
-// quants and their int16 scale vectors, `vpmaddubsw` then `vpdpwssd` per group, one FMA per super-block),
-// here with each format's offset folded into a correction from the activation bsums (16-element sums):
+// Q5_K, Q3_K and Q2_K x Q8_K GEMM / matvec with AVX512-VNNI-era instructions on 256-bit vectors: these
+// formats' row decoders for the K-quant tile of kquants.h (`ktile`: one super-block row decoded into 8
+// groups of 32 unsigned quants and their int16 scale vectors, `vpmaddubsw` then `vpdpwssd` per group, one
+// FMA per super-block), each format's offset folded into a correction from the activation bsums (16-element
+// sums):
 //   Q5_K: sum_g sc_g (q_g . x_g) d d_x  -  sum_g m_g bsum_g dmin d_x      q in 0...31 (as Q4_K plus qh bit)
 //   Q3_K: sum_k sc_k ((u_k - 4) . x_k) d d_x = (sum_k sc_k (u_k . x_k) - 4 sum_k sc_k bsum_k) d d_x
 //         u = low 2 bits | hmask bit << 2 in 0...7, sc_k = 6-bit scale - 32 (16 sub-blocks of 16)
@@ -92,44 +93,9 @@ TGT INL void decode_q2_K(const uint8_t *b, KRow *k) {
     k->dmin = _mm_cvtss_f32(_mm_movehdup_ps(dd));
 }
 
-/// A tile of RM rows x RN tokens over nb super-blocks (the contract of `ktile` in kquants.h).
-TGT INL void lotile(const int K, const uint8_t *w, long row_bytes, long nb, const uint8_t *x, long x_stride,
-                    float *y, long y_stride, const int RM, const int RN) {
-    const long wb_bytes = LO_BYTES(K);
-    __m256 acc[4][4];
-    for (int r = 0; r < RM; r++)
-        for (int t = 0; t < RN; t++) acc[r][t] = _mm256_setzero_ps();
-    for (long b = 0; b < nb; b++) {
-        float dx[4];
-        for (int t = 0; t < RN; t++) memcpy(dx + t, x + t * x_stride + b * 292, 4);
-        for (int r = 0; r < RM; r++) {
-            KRow k;
-            const uint8_t *wb = w + r * row_bytes + b * wb_bytes;
-            if (K == BORA_Q5_K) decode_q5_K(wb, &k);
-            else if (K == BORA_Q3_K) decode_q3_K(wb, &k);
-            else decode_q2_K(wb, &k);
-            for (int t = 0; t < RN; t++) {
-                const uint8_t *xb = x + t * x_stride + b * 292;
-                __m256i isum = _mm256_setzero_si256();
-                for (int g = 0; g < 8; g++) {
-                    const __m256i xv = _mm256_loadu_si256((const __m256i *)(xb + 4 + 32 * g));
-                    isum = _mm256_dpwssd_epi32(isum, _mm256_maddubs_epi16(k.q[g], xv), k.sc[g]);
-                }
-                const __m256i msum = _mm256_madd_epi16(k.mins, _mm256_loadu_si256((const __m256i *)(xb + 260)));
-                if (K == BORA_Q3_K) {
-                    isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(msum, 2));
-                } else {
-                    acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(-k.dmin * dx[t]), acc[r][t]);
-                }
-                acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(k.d * dx[t]), acc[r][t]);
-            }
-        }
-    }
-    for (int r = 0; r < RM; r++)
-        for (int t = 0; t < RN; t++) y[t * y_stride + r] = hsum8(acc[r][t]);
-}
-
-#define LOTILE(RM, RN) lotile(K, w, row_bytes, nb, x, x_stride, y, y_stride, RM, RN)
+#define LOTILE(RM, RN)                                                                                       \
+    ktile(K == BORA_Q5_K ? decode_q5_K : K == BORA_Q3_K ? decode_q3_K : decode_q2_K, LO_BYTES(K),          \
+          K == BORA_Q3_K ? 2 : 0, w, row_bytes, nb, x, x_stride, y, y_stride, RM, RN)
 
 /// Tiles of 4 rows x 4 tokens, the edges with constant smaller sizes; one token one row at a time (as the
 /// other K-quants: rows in order suit the prefetchers when weights stream from memory).

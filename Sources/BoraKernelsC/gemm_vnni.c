@@ -57,7 +57,8 @@ int bora_cpu_has_vnni(void) {
 TGT INL void tile(const int K, const uint8_t *w, long row_bytes, long nb, const uint8_t *x, long x_stride,
                   float *y, long y_stride, const int RM, const int RN) {
     if (IS_K(K)) {
-        ktile(K, w, row_bytes, nb, x, x_stride, y, y_stride, RM, RN);
+        if (K == BORA_Q4_K) ktile(decode_q4_K, WB_BYTES(K), 0, w, row_bytes, nb, x, x_stride, y, y_stride, RM, RN);
+        else ktile(decode_q6_K, WB_BYTES(K), 5, w, row_bytes, nb, x, x_stride, y, y_stride, RM, RN);
         return;
     }
     const long wb_bytes = WB_BYTES(K), wq = WQS(K);

@@ -1,5 +1,5 @@
-// K-quant tiles (Q4_K, Q6_K x Q8_K), included by gemm_vnni.c whose driver walks the tiles (and the row
-// decoding shared with gemm_kquants_lo.c).
+// K-quant tiles (Q4_K, Q6_K x Q8_K here; Q5_K, Q3_K, Q2_K with the decoders of gemm_kquants_lo.c), included
+// by gemm_vnni.c and gemm_kquants_lo.c, whose drivers walk the tiles.
 //
 // Per 32-element group g of a super-block: `vpmaddubsw` (unsigned quants x signed activations) gives 16
 // int16 pair sums, `vpdpwssd` multiplies them by the group's int16 scale(s) and adds to 8 int32 lanes;
@@ -74,10 +74,16 @@ TGT INL void decode_q6_K(const uint8_t *b, KRow *k) {
     k->dmin = 0;
 }
 
-/// A tile of RM rows x RN tokens over nb super-blocks (same contract as `tile` in gemm_vnni.c).
-TGT INL void ktile(const int K, const uint8_t *w, long row_bytes, long nb, const uint8_t *x, long x_stride,
-                   float *y, long y_stride, const int RM, const int RN) {
-    const long wb_bytes = K == BORA_Q4_K ? 144 : 210;
+/// Decodes one super-block row of a K-quant format into a KRow.
+typedef void (*KDecode)(const uint8_t *, KRow *);
+
+/// A tile of RM rows x RN tokens over nb super-blocks of `wb_bytes` bytes (same contract as `tile` in
+/// gemm_vnni.c), rows decoded by `decode` (a constant after inlining, as RM and RN). The mins enter one of
+/// two ways: with `min_shift` > 0, the format's quant offset 2^min_shift times the scale-weighted bsums comes
+/// off the integer sum (Q6_K 32, Q3_K 4); with 0, the mins times dmin d_x come off the float sum (Q4_K,
+/// Q5_K, Q2_K).
+TGT INL void ktile(KDecode decode, long wb_bytes, int min_shift, const uint8_t *w, long row_bytes, long nb,
+                   const uint8_t *x, long x_stride, float *y, long y_stride, const int RM, const int RN) {
     __m256 acc[4][4];
     for (int r = 0; r < RM; r++)
         for (int t = 0; t < RN; t++) acc[r][t] = _mm256_setzero_ps();
@@ -86,8 +92,7 @@ TGT INL void ktile(const int K, const uint8_t *w, long row_bytes, long nb, const
         for (int t = 0; t < RN; t++) memcpy(dx + t, x + t * x_stride + b * 292, 4);
         for (int r = 0; r < RM; r++) {
             KRow k;
-            if (K == BORA_Q4_K) decode_q4_K(w + r * row_bytes + b * wb_bytes, &k);
-            else decode_q6_K(w + r * row_bytes + b * wb_bytes, &k);
+            decode(w + r * row_bytes + b * wb_bytes, &k);
             for (int t = 0; t < RN; t++) {
                 const uint8_t *xb = x + t * x_stride + b * 292;
                 __m256i isum = _mm256_setzero_si256();
@@ -97,12 +102,12 @@ TGT INL void ktile(const int K, const uint8_t *w, long row_bytes, long nb, const
                 }
                 const __m256i bsums = _mm256_loadu_si256((const __m256i *)(xb + 260));
                 const __m256i msum = _mm256_madd_epi16(k.mins, bsums);
-                if (K == BORA_Q4_K) {
+                if (min_shift > 0) {
+                    isum = _mm256_sub_epi32(isum, _mm256_sll_epi32(msum, _mm_cvtsi32_si128(min_shift)));
+                    acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(k.d * dx[t]), acc[r][t]);
+                } else {
                     acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(k.d * dx[t]), acc[r][t]);
                     acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(-k.dmin * dx[t]), acc[r][t]);
-                } else {
-                    isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(msum, 5));
-                    acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(k.d * dx[t]), acc[r][t]);
                 }
             }
         }

@@ -10,13 +10,7 @@ import Testing
     /// `maskedArgmax` over the full mask, on seeded random logits at every state of an output, with loose and
     /// tight token limits, ties, -inf logits and banned tokens.
     @Test func greedyAmongBestEqualsMaskedArgmax() throws {
-        let loaded = try LoadedModel(path: try TestPaths.smolLM2())
-        let tokenizer = try loaded.requireTokenizer()
-        let trie = try loaded.tokenTrie()
-        let schema = try JSONValue(parsing: #"{"type":"object","properties":{"story":{"type":"string","minLength":5,"maxLength":12},"n":{"type":"integer"},"e":{"enum":["é","ü"]}},"required":["story","n","e"]}"#)
-        let constraint = try TokenConstraint(grammar: try JSONSchemaCompiler.grammar(schema: schema), trie: trie)
-        let text = #"{"story": "Once upon", "n": 12, "e": "é"}"#
-        let ids = try tokenizer.encode(text, addBos: false, parseSpecial: false)
+        let (trie, constraint, ids) = try SpelledOutput.make()
         let n = trie.vocabularySize
         var rng = SplitMix64(seed: 7)
         var logits = [Float](repeating: 0, count: n)
@@ -67,5 +61,19 @@ import Testing
             #expect(kept.finishCost == fresh.finishCost, "after \(k) tokens")
         }
         #expect(kept.isComplete)
+    }
+}
+
+/// The shortcut tests' fixture: SmolLM2's token trie, a constraint for a small schema (a length-bounded
+/// string, an integer, an enum with non-ASCII values) and the tokens of one output it accepts.
+enum SpelledOutput {
+    static func make() throws -> (trie: TokenTrie, constraint: TokenConstraint, ids: [Int]) {
+        let loaded = try LoadedModel(path: try TestPaths.smolLM2())
+        let tokenizer = try loaded.requireTokenizer()
+        let trie = try loaded.tokenTrie()
+        let schema = try JSONValue(parsing: #"{"type":"object","properties":{"story":{"type":"string","minLength":5,"maxLength":12},"n":{"type":"integer"},"e":{"enum":["é","ü"]}},"required":["story","n","e"]}"#)
+        let constraint = try TokenConstraint(grammar: try JSONSchemaCompiler.grammar(schema: schema), trie: trie)
+        let ids = try tokenizer.encode(#"{"story": "Once upon", "n": 12, "e": "é"}"#, addBos: false, parseSpecial: false)
+        return (trie, constraint, ids)
     }
 }

@@ -24,13 +24,7 @@ import Testing
     }()
 
     @Test(arguments: 0..<3) func topKDrawEqualsMaskedSample(setting: Int) throws {
-        let loaded = try LoadedModel(path: try TestPaths.smolLM2())
-        let tokenizer = try loaded.requireTokenizer()
-        let trie = try loaded.tokenTrie()
-        let schema = try JSONValue(parsing: #"{"type":"object","properties":{"story":{"type":"string","minLength":5,"maxLength":12},"n":{"type":"integer"},"e":{"enum":["é","ü"]}},"required":["story","n","e"]}"#)
-        let constraint = try TokenConstraint(grammar: try JSONSchemaCompiler.grammar(schema: schema), trie: trie)
-        let text = #"{"story": "Once upon", "n": 12, "e": "é"}"#
-        let ids = try tokenizer.encode(text, addBos: false, parseSpecial: false)
+        let (trie, constraint, ids) = try SpelledOutput.make()
         let n = trie.vocabularySize
         var parameters = Self.settings[setting]
         parameters.seed = 11
