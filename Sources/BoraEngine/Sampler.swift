@@ -33,7 +33,7 @@ public struct Sampler: Sendable {
 
     /// The logits that bans, biases and penalties change, with their new values (-inf stays -inf, so masking
     /// before or after them gives the same logits).
-    func penalties(_ logits: UnsafeBufferPointer<Float>, history: [Int], generated: Int, banned: [Int]) -> [Int: Float] {
+    package func penalties(_ logits: UnsafeBufferPointer<Float>, history: [Int], generated: Int, banned: [Int]) -> [Int: Float] {
         let p = parameters
         var penalized: [Int: Float] = [:]
         for t in banned where t >= 0 && t < logits.count { penalized[t] = -.infinity }
@@ -77,31 +77,49 @@ public struct Sampler: Sendable {
         // Candidates sorted by logit, most likely first: the top-k, or (no top-k) as many of the most likely
         // tokens as top-p and min-p need, found by growing partial selections instead of sorting everything.
         let candidates: [(id: Int, logit: Float)]
-        var probs: [Double]
+        let probs: [Double]
         if p.topK > 0 && p.topK < n {
             candidates = Self.topK(n, k: p.topK) { l[$0] }
             probs = Self.topKProbabilities(candidates, maxLogit: maxLogit)
         } else if p.topP >= 1 && p.minP <= 0 {
             return drawAll(l, maxLogit: maxLogit)
         } else {
-            var total = 0.0
-            for x in l { total += Double(expf(x - maxLogit)) }
-            var k = min(n, 256)
-            while true {
-                let top = Self.topK(n, k: k) { l[$0] }
-                let pr = top.map { Double(expf($0.logit - maxLogit)) / total }
-                let mass = pr.reduce(0, +)
-                let topPDone = p.topP >= 1 || mass >= Double(p.topP)
-                let minPDone = p.minP <= 0 || (pr.last ?? 0) < pr[0] * Double(p.minP)
-                if k == n || (topPDone && minPDone) {
-                    candidates = top
-                    probs = pr
-                    break
-                }
-                k = min(n, k * 8)
-            }
+            (candidates, probs) = Self.nucleus(n, maxLogit: maxLogit, topP: p.topP, minP: p.minP) { l[$0] }
         }
-        return drawAmong(candidates, probs: probs, maxLogit: maxLogit)
+        return drawAmong(candidates, probs: probs)
+    }
+
+    /// Without top-k: as many of the `n` tokens (final logits `logit(i)`, the largest `maxLogit`) as top-p and
+    /// min-p need, most likely first, with their probabilities at temperature 1 over all `n`; found by growing
+    /// partial selections instead of sorting everything.
+    static func nucleus(_ n: Int, maxLogit: Float, topP: Float, minP: Float,
+                        _ logit: (Int) -> Float) -> (candidates: [(id: Int, logit: Float)], probs: [Double]) {
+        var total = 0.0
+        for i in 0..<n { total += Double(expf(logit(i) - maxLogit)) }
+        var k = min(n, 256)
+        while true {
+            let top = topK(n, k: k, logit)
+            let pr = top.map { Double(expf($0.logit - maxLogit)) / total }
+            let mass = pr.reduce(0, +)
+            let topPDone = topP >= 1 || mass >= Double(topP)
+            let minPDone = minP <= 0 || (pr.last ?? 0) < pr[0] * Double(minP)
+            if k == n || (topPDone && minPDone) { return (top, pr) }
+            k = min(n, k * 8)
+        }
+    }
+
+    /// `sample`'s draw without top-k (top-p and min-p, temperature) on logits where only the tokens `ids`
+    /// (ascending) may be drawn, reading only theirs: the same token, with the same random number, as on a
+    /// copy of `l` where every other token is -inf (those weigh 0 in the total and come after every
+    /// candidate). Nil, drawing nothing, when none of them has a finite logit.
+    package mutating func drawNucleus(_ l: UnsafeBufferPointer<Float>, among ids: [Int]) -> Int? {
+        var maxLogit = -Float.infinity
+        for i in ids where l[i] > maxLogit { maxLogit = l[i] }
+        guard maxLogit.isFinite else { return nil }
+        let (candidates, probs) = Self.nucleus(ids.count, maxLogit: maxLogit, topP: parameters.topP, minP: parameters.minP) {
+            l[ids[$0]]
+        }
+        return drawAmong(candidates.map { (id: ids[$0.id], logit: $0.logit) }, probs: probs)
     }
 
     /// Probabilities at temperature 1 over the top-k's candidates (llama.cpp applies top-p and min-p before
@@ -120,12 +138,12 @@ public struct Sampler: Sendable {
     /// first logit is not finite (as `sample` gives up).
     package mutating func drawTopK(_ candidates: [(id: Int, logit: Float)]) -> Int {
         guard let maxLogit = candidates.first?.logit, maxLogit.isFinite else { return 0 }
-        return drawAmong(candidates, probs: Self.topKProbabilities(candidates, maxLogit: maxLogit), maxLogit: maxLogit)
+        return drawAmong(candidates, probs: Self.topKProbabilities(candidates, maxLogit: maxLogit))
     }
 
     /// Top-p, min-p and temperature on candidates sorted by logit (`probs` their probabilities), then a
     /// seeded draw.
-    private mutating func drawAmong(_ candidates: [(id: Int, logit: Float)], probs: [Double], maxLogit: Float) -> Int {
+    private mutating func drawAmong(_ candidates: [(id: Int, logit: Float)], probs: [Double]) -> Int {
         let p = parameters
         var keep = candidates.count
         if p.topP < 1 {
@@ -141,24 +159,23 @@ public struct Sampler: Sendable {
             while m < keep && probs[m] >= threshold { m += 1 }
             keep = m
         }
+        return drawKept(candidates.prefix(keep))
+    }
 
-        // Temperature, then a draw from the kept candidates.
-        var weights = [Double](repeating: 0, count: keep)
-        var sum = 0.0
-        for i in 0..<keep {
-            let w = exp(Double(candidates[i].logit - maxLogit) / Double(p.temperature))
-            weights[i] = w
-            sum += w
-        }
-        var r = rng.nextDouble() * sum
-        var last = 0
-        for i in 0..<keep where weights[i] > 0 {
-            r -= weights[i]
+    /// The draw after the cut-offs: temperature on the kept candidates (sorted by logit, most likely first),
+    /// then one seeded number. Token 0 when there is no candidate or the first logit is not finite.
+    package mutating func drawKept(_ kept: ArraySlice<(id: Int, logit: Float)>) -> Int {
+        guard let first = kept.first, first.logit.isFinite else { return 0 }
+        let weights = kept.map { exp(Double($0.logit - first.logit) / Double(parameters.temperature)) }
+        var r = rng.nextDouble() * weights.reduce(0, +)
+        var last = kept.startIndex
+        for (i, w) in zip(kept.indices, weights) where w > 0 {
+            r -= w
             last = i
-            if r < 0 { return candidates[i].id }
+            if r < 0 { return kept[i].id }
         }
         // Rounding left r at 0 or above: the last candidate that could be drawn (never one of weight 0).
-        return candidates[last].id
+        return kept[last].id
     }
 
     /// A draw over the whole vocabulary at the temperature (no cut-off), in id order, no sort (see

@@ -81,6 +81,110 @@ import Testing
         #expect(lazyHits > 0 && lazyHits < compared, "\(lazyHits) of \(compared)")
     }
 
+    /// Top-p and min-p without top-k against `Sampler.sample` on the masked logits, at every state of a real
+    /// output: `sampleWithoutMaskedCopy` (a cached mask read directly), the same without the lazy walk, and the
+    /// lazy walk itself (`lazyNucleus`, then `Sampler.drawKept`) each draw the same token with the same random
+    /// number. Logits are peaked (a few hundred likely tokens, continuous values, so no running sum lands on
+    /// top-p exactly), or flat, where the cut needs more candidates than the walk's budget.
+    @Test func nucleusDrawEqualsMaskedSample() throws {
+        let (trie, constraint, ids) = try SpelledOutput.make()
+        let n = trie.vocabularySize
+        var settings: [SamplingParameters] = []
+        for (topP, minP, temperature) in [(Float(0.9), Float(0), Float(0.8)), (1, 0.05, 1), (0.7, 0.1, 1.3)] {
+            var p = SamplingParameters()
+            p.topK = 0; p.topP = topP; p.minP = minP; p.temperature = temperature; p.seed = 17
+            settings.append(p)
+        }
+        settings[2].repeatPenalty = 1.3; settings[2].presencePenalty = 0.5; settings[2].logitBias = [11: 3, 12: -100]
+        var samplers = settings.map { Sampler($0) }
+        var rng = SplitMix64(seed: 8)
+        func uniform() -> Float { Float(rng.next() >> 40) / Float(1 << 24) }
+        var logits = [Float](repeating: 0, count: n)
+        var masked = [Float](repeating: 0, count: n)
+        var settled = 0, unsettled = 0
+        for (step, id) in ([-1] + ids).enumerated() {
+            if id >= 0 { try constraint.accept(id) }
+            let history = Array(ids.prefix(max(0, step - 1))) + [220, 11, 12]
+            for remaining in [1000, max(1, constraint.finishCost)] {
+                let mask = try constraint.mask(remaining: remaining)
+                let allowed = (0..<n).filter { mask[$0 >> 6] & (1 << UInt64($0 & 63)) != 0 }
+                // Half of the likely tokens allowed ones, as when the model follows the format.
+                func likely() -> Int { rng.next() % 2 == 0 ? Int(rng.next() % UInt64(n)) : allowed[Int(rng.next() % UInt64(allowed.count))] }
+                for round in 0..<3 {
+                    let flat = round == 2
+                    for i in 0..<n { logits[i] = flat ? uniform() : -12 + 8 * uniform() }
+                    if !flat {
+                        for _ in 0..<300 { logits[likely()] = 6 * uniform() }
+                        for _ in 0..<10 { logits[likely()] = 6 + 2 * uniform() }
+                    }
+                    let banned = round == 1 ? trie.endOfGeneration + (0..<30).map { _ in Int(rng.next() % UInt64(n)) } : []
+                    for i in 0..<n { masked[i] = mask[i >> 6] & (1 << UInt64(i & 63)) != 0 ? logits[i] : -.infinity }
+                    for s in samplers.indices {
+                        var full = samplers[s]
+                        let expected = masked.withUnsafeBufferPointer { full.sample($0, history: history, generated: 2, banned: banned) }
+                        let label = "step \(step), remaining \(remaining), round \(round), setting \(s)"
+                        var draws: [(Int?, Sampler)] = []
+                        for lazy in [true, false] {
+                            var other = samplers[s]
+                            let got = try logits.withUnsafeBufferPointer { l in
+                                try constraint.sampleWithoutMaskedCopy(l, sampler: &other, history: history, generated: 2,
+                                                                       banned: banned, remaining: remaining, lazy: lazy)
+                            }
+                            draws.append((got, other))
+                        }
+                        // The walk on the final logits (bans, biases and penalties applied as `sample` applies them).
+                        var final = logits
+                        let penalized = logits.withUnsafeBufferPointer {
+                            samplers[s].penalties($0, history: history, generated: 2, banned: banned)
+                        }
+                        for (t, v) in penalized { final[t] = v }
+                        let kept = try final.withUnsafeBufferPointer { l in
+                            try constraint.lazyNucleus(l, topP: settings[s].topP, minP: settings[s].minP, remaining: remaining)
+                        }
+                        if let kept {
+                            settled += 1
+                            var other = samplers[s]
+                            draws.append((other.drawKept(kept[...]), other))
+                        } else {
+                            unsettled += 1
+                        }
+                        samplers[s] = full
+                        for (way, (got, other)) in draws.enumerated() {
+                            // Nil only when no allowed token has a finite logit (the caller then builds the masked copy,
+                            // and the sampler's draw gives up on it with token 0).
+                            #expect(got == expected || (got == nil && expected == 0), "\(label), way \(way)")
+                            var after = full, otherAfter = other
+                            let next = logits.withUnsafeBufferPointer { (after.sample($0, history: []), otherAfter.sample($0, history: [])) }
+                            #expect(next.0 == next.1, "\(label), way \(way): another random number was used")
+                        }
+                    }
+                }
+            }
+        }
+        #expect(constraint.isComplete)
+        // Both outcomes occur: settled by the walk, and beyond its budget (flat logits).
+        #expect(settled > 0 && unsettled > 0, "\(settled) settled, \(unsettled) not")
+    }
+
+    /// `nucleusCut` on hand-made weights: top-p settled only when the unchecked mass cannot move the cut, min-p
+    /// when a weight below the threshold has been seen.
+    @Test func nucleusCutSettlesOnlyWhenBoundsAgree() {
+        let running: [Double] = [0.5, 0.8, 0.9, 0.95]  // weights 0.5, 0.3, 0.1, 0.05
+        // Z between 0.95 and 0.95 + U; top-p 0.8: the second candidate (0.8 >= 0.76) unless U pushes past 0.2.
+        #expect(TokenConstraint.nucleusCut(running, unchecked: 0, lastWeight: 0, topP: 0.8, minP: 0) == 2)
+        #expect(TokenConstraint.nucleusCut(running, unchecked: 0.04, lastWeight: 0.05, topP: 0.8, minP: 0) == 2)
+        #expect(TokenConstraint.nucleusCut(running, unchecked: 0.06, lastWeight: 0.05, topP: 0.8, minP: 0) == nil)
+        // Min-p 0.25 (threshold 0.125): two candidates, settled by the third's 0.1, whatever is unchecked.
+        #expect(TokenConstraint.nucleusCut(running, unchecked: 5, lastWeight: 0.05, topP: 1, minP: 0.25) == 2)
+        // Min-p 0.05 (threshold 0.025): all four seen qualify; settled only when no unchecked token can.
+        #expect(TokenConstraint.nucleusCut(running, unchecked: 5, lastWeight: 0.05, topP: 1, minP: 0.05) == nil)
+        #expect(TokenConstraint.nucleusCut(running, unchecked: 5, lastWeight: 0.02, topP: 1, minP: 0.05) == 4)
+        // Min-p cutting before the earliest possible top-p cut settles it alone.
+        #expect(TokenConstraint.nucleusCut(running, unchecked: 5, lastWeight: 0.05, topP: 0.95, minP: 0.7) == 1)
+        // No allowed weight yet.
+        #expect(TokenConstraint.nucleusCut([0, 0], unchecked: 1, lastWeight: 0.1, topP: 0.9, minP: 0) == nil)
+    }
+
     /// Frequencies of `draws` tokens against exact probabilities: within 5 standard deviations (plus `slack`).
     static func expectFrequencies(_ counts: [Int: Int], _ probabilities: [Int: Double], draws: Int, slack: Double = 0,
                                   _ label: String) {

@@ -8,11 +8,15 @@ extension TokenConstraint {
     static let rejectionTries = 4
 
     /// The sampler's draw on the masked logits, or nil when the caller must build the masked copy: a NaN
-    /// logit, no allowed token with a finite logit, or, with top-k off and top-p or min-p on (a cut that
-    /// needs the masked total), always.
+    /// logit, or no allowed token with a finite logit.
     /// - Top-k on: the masked top-k found by `lazyTopK`, else read off the mask's set bits (`maskedTopK`),
     ///   then `Sampler.drawTopK`: the same token, with the same random number, as `Sampler.sample` on the
     ///   masked logits.
+    /// - Top-k off, top-p or min-p on (`top_p` alone, as OpenAI-style clients send): a mask that needs no
+    ///   trie walk (`cachedMask`) is read directly (`Sampler.drawNucleus` over its tokens); otherwise
+    ///   `lazyNucleus` finds the candidates the cuts keep (then `Sampler.drawKept`), else the mask is built
+    ///   and read. Each gives the same token, with the same random number, as `Sampler.sample` on the masked
+    ///   logits (the lazy cut up to rounding in its running sums, where one lands on top-p exactly).
     /// - Top-k, top-p and min-p off (the server's default): draws from the unmasked distribution, a refused
     ///   token taken out before the next draw (`Sampler.drawAll(refusing:)`). The token returned has the
     ///   masked distribution (the same probabilities, not the same token for a seed), see there.
@@ -21,7 +25,7 @@ extension TokenConstraint {
                                          lazy: Bool = true) throws(GrammarError) -> Int? {
         let p = sampler.parameters
         let topK = p.topK > 0 && p.topK < logits.count
-        guard p.temperature > 0, topK || (p.topP >= 1 && p.minP <= 0) else { return nil }
+        guard p.temperature > 0 else { return nil }
         let penalized = sampler.penalties(logits, history: history, generated: generated, banned: banned)
         var adjusted: [Float] = []
         if !penalized.isEmpty {
@@ -32,6 +36,13 @@ extension TokenConstraint {
             let l = penalized.isEmpty ? logits : a
             for x in l where x.isNaN { return nil }
             guard topK else {
+                guard p.topP >= 1 && p.minP <= 0 else {
+                    if let m = cachedMask(remaining: remaining) { return sampler.drawNucleus(l, among: Self.allowedIDs(m, count: l.count)) }
+                    if lazy, let kept = try lazyNucleus(l, topP: p.topP, minP: p.minP, remaining: remaining) {
+                        return sampler.drawKept(kept[...])
+                    }
+                    return sampler.drawNucleus(l, among: Self.allowedIDs(try mask(remaining: remaining), count: l.count))
+                }
                 return try sampler.drawAll(l, refusing: Self.rejectionTries) { t throws(GrammarError) in
                     try allows(t, remaining: remaining)
                 }
@@ -59,16 +70,22 @@ extension TokenConstraint {
     /// sampler's order; nil when the mask is empty. The allowed tokens are gathered in id order, so the
     /// selection's tie rule (lowest index first) is the lowest id first.
     static func maskedTopK(_ l: UnsafeBufferPointer<Float>, _ m: [UInt64], k: Int) -> [(id: Int, logit: Float)]? {
+        let ids = allowedIDs(m, count: l.count)
+        guard !ids.isEmpty else { return nil }
+        return Sampler.topK(ids.count, k: k) { l[ids[$0]] }.map { (id: ids[$0.id], logit: $0.logit) }
+    }
+
+    /// The mask's tokens below `count`, ascending.
+    static func allowedIDs(_ m: [UInt64], count: Int) -> [Int] {
         var ids: [Int] = []
         for (w, word) in m.enumerated() where word != 0 {
             var bits = word
             while bits != 0 {
                 let i = w * 64 + bits.trailingZeroBitCount
                 bits &= bits - 1
-                if i < l.count { ids.append(i) }
+                if i < count { ids.append(i) }
             }
         }
-        guard !ids.isEmpty else { return nil }
-        return Sampler.topK(ids.count, k: k) { l[ids[$0]] }.map { (id: ids[$0.id], logit: $0.logit) }
+        return ids
     }
 }

@@ -120,17 +120,34 @@ public final class TokenConstraint {
 
     /// Tokens that spell the shortest completion of a (state, partial) key (cached). The completion of every
     /// state it passes through is a suffix of it, so one spelling prices them all: inside a long string with
-    /// a length bound, where each character leads to a new state, the next steps' costs are cache hits.
+    /// a length bound, where each character leads to a new state, the next steps' costs are cache hits. For
+    /// the same reason the states on the path priced before keep their costs, and only the positions before
+    /// them are spelled: a token that ends inside a character (its key has pending bytes) costs a walk of the
+    /// first few bytes, not of the whole completion.
     private func cost(_ key: UInt64) throws(GrammarError) -> Int {
         if let c = costs[key] { return c }
         let p = UTF8Partial(packed: UInt32(truncatingIfNeeded: key))
         let s = GrammarMatcher.State(bitPattern: UInt32(truncatingIfNeeded: key >> 32))
         let range = p.range
+        if p.pending > 0 {
+            // Inside a character: its remaining bytes, then the completion of the state after it, priced once for
+            // every token that ends inside a character there (an upper bound, followed one token at a time).
+            guard let (c, next) = try matcher.finishCharacter(s, lo: range.lo, hi: range.hi), let scalar = Unicode.Scalar(c),
+                  let rest = trie.fewestTokens(Array(String(Character(scalar)).utf8.suffix(Int(p.pending)))) else {
+                costs[key] = Grammar.infinite
+                return Grammar.infinite
+            }
+            let after = try cost(Self.key(next, UTF8Partial()))
+            let total = after < Grammar.infinite ? rest + after : Grammar.infinite
+            costs[key] = total
+            return total
+        }
         guard let path = try matcher.shortestCompletionPath(s, pending: Int(p.pending), lo: range.lo, hi: range.hi) else {
             costs[key] = Grammar.infinite
             return Grammar.infinite
         }
-        let best = trie.fewestTokensPerSuffix(path.bytes)
+        let known = path.states.compactMap { o, s in costs[Self.key(s, UTF8Partial())].map { (offset: o, tokens: $0) } }
+        let best = trie.fewestTokensPerSuffix(path.bytes, known: known)
         for (offset, state) in path.states { costs[Self.key(state, UTF8Partial())] = best[offset] }
         costs[key] = best[0]
         return best[0]
@@ -160,6 +177,15 @@ public final class TokenConstraint {
         // When no token fits, those of least cost; but a complete output can end instead (end tokens are in
         // every mask of a complete state).
         return try computeMask(costLimit: isComplete ? remaining - 1 : max(remaining - 1, range.least)).mask
+    }
+
+    /// `mask(remaining:)` when it needs no walk of the trie (the state's entry is cached and the limit
+    /// leaves it as it is); nil otherwise.
+    func cachedMask(remaining: Int) -> [UInt64]? {
+        guard let entry = cache[Self.key(state, partial)] else { return nil }
+        if trie.spellsEveryByte, entry.maxBytes <= remaining - 1 { return entry.mask }
+        if let range = entry.costRange, range.most <= remaining - 1 { return entry.mask }
+        return nil
     }
 
     private func cachedEntry(_ key: UInt64) throws(GrammarError) -> MaskEntry {
