@@ -144,11 +144,10 @@ extension DecoderSession {
         let group = c.headCount / c.headCountKV
         let scale = 1 / Float(hd).squareRoot()
         let window = c.window(layer: l)
-        let q = s.q, k = UnsafePointer(s.k), v = UnsafePointer(s.v), att = s.att, scoresBase = s.scores, context = s.context
+        let q = s.q, k = UnsafePointer(s.k), v = UnsafePointer(s.v), att = s.att
         let jobs = n * c.headCount
         let threads = pool.threadCount
         pool.run { thread in
-            let scores = scoresBase + thread * context
             for job in (jobs * thread / threads)..<(jobs * (thread + 1) / threads) {
                 let t = job / c.headCount, h = job % c.headCount
                 let g = h / group
@@ -163,15 +162,18 @@ extension DecoderSession {
                     j < p0 ? UnsafePointer(cache.valueRow(layer: l, position: j)) + g * hd : v + (j - p0) * kvDim + g * hd
                 }
                 let len = p - lo + 1
-                for j in lo...p {
-                    scores[j - lo] = Ops.dot(qh, keyAt(j), hd) * scale
-                }
-                Ops.softmax(scores, len)
-                let out = att + t * c.queryDim + h * hd
-                out.initialize(repeating: 0, count: hd)
-                for j in lo...p {
-                    Ops.axpy(scores[j - lo], valueAt(j), out, hd)
-                }
+                // This job and the next ones of the same token and KV head on this thread in one pass over
+                // K and V (the later jobs then have nothing left to do). Rows: the cache's (a rolling
+                // buffer may wrap once), then the chunk's own.
+                let last = jobs * (thread + 1) / threads
+                guard h % group == 0 || job == jobs * thread / threads else { continue }
+                let heads = min(group - h % group, last - job)
+                let cached = max(0, min(p + 1, p0) - lo), slots = cache.slots[l]
+                let n1 = min(cached, slots - lo % slots), c0 = lo + cached
+                func span(_ j: Int, _ n: Int) -> Attention.Span { Attention.Span(keys: keyAt(j), values: valueAt(j), count: n) }
+                Attention.attend(queries: qh, heads: heads, headDim: hd, scale: scale,
+                                 spans: (span(lo, n1), span(lo + n1, cached - n1), span(c0, len - cached)),
+                                 rowStride: kvDim, out: att + t * c.queryDim + h * hd)
             }
         }
     }
