@@ -52,9 +52,9 @@ import Testing
         }
     }
 
-    @Test(arguments: [1, 3, 4, 5, 8], [64, 20])
+    @Test(arguments: [1, 2, 3, 4, 5, 8], [64, 20, 128])
     func matchesReference(_ heads: Int, _ hd: Int) {
-        for rows in [1, 2, 31, 32, 33, 100] {
+        for rows in [1, 2, 6, 31, 32, 33, 100] {
             let p = Problem(heads: heads, hd: hd, rows: rows, seed: UInt64(1000 * heads + 10 * hd + rows))
             for (a, b) in [(rows, rows), (0, 0), (rows / 3, rows / 3), (rows / 3, 2 * rows / 3), (1 % rows, rows)] {
                 let got = p.run(split: a, b, reference: false), ref = p.run(split: a, b, reference: true)
