@@ -49,15 +49,9 @@ extension Attention {
         /// One tile of n (1...tile) rows.
         mutating func add(keys: UnsafePointer<Float>, values: UnsafePointer<Float>, rowStride: Int, count n: Int) {
             let t = tile
-            var i = 0
-            while i &+ 4 <= n {
-                dots4(keys + i &* rowStride, rowStride: rowStride, at: i)
-                i &+= 4
-            }
-            while i < n {
+            for i in 0..<n {
                 let s = dots(keys + i &* rowStride) * scale
                 for h in 0..<heads { scores[h &* t &+ i] = s[h] }
-                i &+= 1
             }
             var c = SIMD4<Float>(repeating: 1)
             let raw = UnsafeMutableRawPointer(scores)
@@ -79,63 +73,6 @@ extension Attention {
                 m[h] = mt
             }
             weightedSum(values, rowStride: rowStride, count: n, rescale: c)
-        }
-
-        /// scale * (q_h . k_j) into scores[h * tile + i + j] for h < heads and the 4 keys k_j at
-        /// `k + j * rowStride`: 16 accumulators (4 heads x 4 keys, each 16-float chunk of a key loaded once),
-        /// reduced all together by a transposing tree (`fold`: 15 steps of 3 instructions for 16 dot products,
-        /// instead of a horizontal sum of 3 shuffles and 4 adds for each).
-        @inline(__always)
-        func dots4(_ k: UnsafePointer<Float>, rowStride: Int, at i: Int) {
-            let rk = UnsafeRawPointer(k), rq = UnsafeRawPointer(q), hd = headDim, st = rowStride &* 4
-            var a00 = SIMD16<Float>(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00
-            var a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00
-            var d = 0
-            while d &+ 16 <= hd {
-                let o = d &* 4
-                let k0 = rk.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self)
-                let k1 = rk.loadUnaligned(fromByteOffset: o &+ st, as: SIMD16<Float>.self)
-                let k2 = rk.loadUnaligned(fromByteOffset: o &+ 2 &* st, as: SIMD16<Float>.self)
-                let k3 = rk.loadUnaligned(fromByteOffset: o &+ 3 &* st, as: SIMD16<Float>.self)
-                let q0 = rq.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self)
-                a00.addProduct(q0, k0); a01.addProduct(q0, k1); a02.addProduct(q0, k2); a03.addProduct(q0, k3)
-                if heads > 1 {
-                    let q1 = rq.loadUnaligned(fromByteOffset: (hd &+ d) &* 4, as: SIMD16<Float>.self)
-                    a10.addProduct(q1, k0); a11.addProduct(q1, k1); a12.addProduct(q1, k2); a13.addProduct(q1, k3)
-                }
-                if heads > 2 {
-                    let q2 = rq.loadUnaligned(fromByteOffset: (2 &* hd &+ d) &* 4, as: SIMD16<Float>.self)
-                    a20.addProduct(q2, k0); a21.addProduct(q2, k1); a22.addProduct(q2, k2); a23.addProduct(q2, k3)
-                }
-                if heads > 3 {
-                    let q3 = rq.loadUnaligned(fromByteOffset: (3 &* hd &+ d) &* 4, as: SIMD16<Float>.self)
-                    a30.addProduct(q3, k0); a31.addProduct(q3, k1); a32.addProduct(q3, k2); a33.addProduct(q3, k3)
-                }
-                d &+= 16
-            }
-            // Lane 4h + j: head h, key j.
-            var r = fold(fold(fold(fold(a00, a01), fold(a02, a03)), fold(fold(a10, a11), fold(a12, a13))),
-                         fold(fold(fold(a20, a21), fold(a22, a23)), fold(fold(a30, a31), fold(a32, a33))))
-            while d < hd {
-                for h in 0..<heads {
-                    let qd = q[h &* hd &+ d]
-                    for j in 0..<4 { r[4 &* h &+ j] += qd * k[j &* rowStride &+ d] }
-                }
-                d &+= 1
-            }
-            r *= scale
-            let out = UnsafeMutableRawPointer(scores + i), row = tile &* 4
-            out.storeBytes(of: r.lowHalf.lowHalf, as: SIMD4<Float>.self)
-            if heads > 1 { out.storeBytes(of: r.lowHalf.highHalf, toByteOffset: row, as: SIMD4<Float>.self) }
-            if heads > 2 { out.storeBytes(of: r.highHalf.lowHalf, toByteOffset: 2 &* row, as: SIMD4<Float>.self) }
-            if heads > 3 { out.storeBytes(of: r.highHalf.highHalf, toByteOffset: 3 &* row, as: SIMD4<Float>.self) }
-        }
-
-        /// Sums of adjacent lane pairs: lanes 0..<8 of the result from a, 8..<16 from b (one step of the
-        /// transposing reduction: after 4 levels over 16 vectors, lane i holds the sum of vector i).
-        @inline(__always)
-        func fold(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
-            SIMD16(lowHalf: a.evenHalf, highHalf: b.evenHalf) + SIMD16(lowHalf: a.oddHalf, highHalf: b.oddHalf)
         }
 
         /// (q_h . k) for h < heads (lanes past `heads` are 0): each 16-float chunk of k loaded once.
