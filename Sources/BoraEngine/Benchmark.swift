@@ -112,17 +112,13 @@ public struct Benchmark: Sendable {
         let caches = parallel > 1 ? (0..<parallel).map { _ in session.makeCache() } : []
         var samples: [Double] = []
         for rep in 0...repetitions {
-            do {
+            try engineErrors {
                 // Back to `depth` tokens in every cache (untimed).
                 try fill(session, prefix)
                 for c in caches { try session.using(c) { try fill(session, prefix) } }
-            } catch let e as ModelError {
-                throw .model(e)
-            } catch {
-                throw .invalidParameter("\(error)")
             }
             let start = DispatchTime.now().uptimeNanoseconds
-            do {
+            try engineErrors {
                 if nPrompt > 0 {
                     try session.evaluate(tokens, logitsFor: .last)
                 } else if parallel > 1 {
@@ -132,10 +128,6 @@ public struct Benchmark: Sendable {
                 } else {
                     for t in tokens { try session.evaluate([t], logitsFor: .last) }
                 }
-            } catch let e as ModelError {
-                throw .model(e)
-            } catch {
-                throw .invalidParameter("\(error)")
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             if rep > 0 { samples.append(Double(count * parallel) / seconds) }
@@ -147,6 +139,11 @@ public struct Benchmark: Sendable {
             modelFilename: model.path, modelType: modelType, modelSize: model.model.weightBytes,
             modelNParams: model.model.parameterCount, nThreads: threads, nBatch: min(batch, count),
             nPrompt: nPrompt, nGen: nGen, nParallel: parallel, nDepth: depth, avgTs: mean, stddevTs: variance.squareRoot(), samplesTs: samples)
+    }
+
+    /// Runs `body`; a model error becomes `.model`, any other `.invalidParameter`.
+    private func engineErrors(_ body: () throws -> Void) throws(EngineError) {
+        do { try body() } catch let e as ModelError { throw .model(e) } catch { throw .invalidParameter("\(error)") }
     }
 
     /// Leaves exactly `prefix` in the session's cache: truncates to it when the cache holds it (every run

@@ -76,7 +76,7 @@ struct Bench: ParsableCommand {
             }
             let tests = try Self.counts(prompt, "--n-prompt", minimum: 0).filter { $0 > 0 }.map { Benchmark.Test.prompt($0) }
                 + Self.counts(gen, "--n-gen", minimum: 0).filter { $0 > 0 }.map { Benchmark.Test.generation($0) }
-            // Every test's memory is checked before any runs.
+            // Every test's memory and context are checked before any runs.
             let sequences = try Self.counts(parallel, "--parallel", minimum: 1)
             let most = sequences.max() ?? 1
             let depths = try Self.counts(depth, "--n-depth", minimum: 0)
