@@ -4,7 +4,7 @@
 # Llama (scripts/make_random_gguf.py) in Q4_0 and Q8_0, at 1 and 2 threads, plus the memory-bandwidth
 # bound of generation (`bora bench --bandwidth`).
 #
-#   scripts/bench-vs-llamacpp.sh [--reps 5] [--threads 1,2] [--pp 128,512] [--tg 128]
+#   scripts/bench-vs-llamacpp.sh [--reps 5] [--threads 1,2] [--pp 128,512] [--tg 128] [--depth 0,1024]
 #                                [--models "Q4_1 Q8_0 Q4_0 Q4_K_M random-1b.Q4_0 random-1b.Q8_0"]
 #
 # Builds bora in release mode (scratch path $BORA_SCRATCH, default .build; or set BORA_BIN to a built bora
@@ -12,13 +12,16 @@
 # (into models/, which git ignores), runs `bora bench --json` and, for llama.cpp, a llama-cpp-python worker
 # process per model and thread count that times llm.eval as scripts/bench_compare.py does (pp: N random
 # token ids from an empty cache, n_batch 512; tg: N single-token evals from an empty cache, the next token
-# the argmax of llama_get_logits_ith, outside the timing). One warm-up run each, then REPS timed runs.
+# the argmax of llama_get_logits_ith, outside the timing). With --depth D (comma list, as llama-bench's -d),
+# each test first has D random tokens in the cache (evaluated untimed; each run truncates back to them:
+# llm.n_tokens = D, and llm.eval drops the cache past n_tokens), on both engines (`bora bench -d`).
+# One warm-up run each, then REPS timed runs.
 # Prints both tables (median [min-max] tokens/s) and Bora / llama.cpp ratios of the medians.
 # Needs llama-cpp-python (see README for the clang build). Run on a quiet machine (uptime load < 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-REPS=5 THREADS=1,2 PP=128,512 TG=128 BATCH=512 MODELS="Q4_1 Q8_0 Q4_0 Q4_K_M"
+REPS=5 THREADS=1,2 PP=128,512 TG=128 BATCH=512 DEPTH=0 MODELS="Q4_1 Q8_0 Q4_0 Q4_K_M"
 while [ $# -gt 0 ]; do
     case "$1" in
         --reps) REPS=$2; shift 2 ;;
@@ -26,6 +29,7 @@ while [ $# -gt 0 ]; do
         --pp) PP=$2; shift 2 ;;
         --tg) TG=$2; shift 2 ;;
         --batch) BATCH=$2; shift 2 ;;
+        --depth) DEPTH=$2; shift 2 ;;
         --models) MODELS=$2; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
@@ -77,9 +81,9 @@ echo "load before: $(uptime)" >&2
 for q in $MODELS; do
     M=$(model_path "$q")
     "$BORA" bench --model "$M" --bandwidth -t "$THREADS" --json > "$WORK/bw-$q.json"
-    "$BORA" bench --model "$M" -p "$PP" -n "$TG" -t "$THREADS" -r "$REPS" -b "$BATCH" --json > "$WORK/bora-$q.json"
+    "$BORA" bench --model "$M" -p "$PP" -n "$TG" -t "$THREADS" -r "$REPS" -b "$BATCH" -d "$DEPTH" --json > "$WORK/bora-$q.json"
     for t in ${THREADS//,/ }; do
-        python3 - "$M" "$t" "$PP" "$TG" "$REPS" > "$WORK/llama-$q-$t.json" <<'EOF'
+        python3 - "$M" "$t" "$PP" "$TG" "$REPS" "$DEPTH" > "$WORK/llama-$q-$t.json" <<'EOF'
 import json, random, statistics, sys, time
 import numpy as np
 import llama_cpp
@@ -87,35 +91,44 @@ from llama_cpp import Llama
 model, threads, pps, tgs, reps = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
 pps = [int(x) for x in pps.split(",") if int(x) > 0]
 tgs = [int(x) for x in tgs.split(",") if int(x) > 0]
-llm = Llama(model_path=model, n_ctx=max(pps + tgs) + 8, n_batch=512, n_ubatch=512, n_threads=threads,
+depths = [int(x) for x in sys.argv[6].split(",")]
+llm = Llama(model_path=model, n_ctx=max(depths) + max(pps + tgs) + 8, n_batch=512, n_ubatch=512, n_threads=threads,
             n_threads_batch=threads, verbose=False)
 n_vocab = llm.n_vocab()
 rng = random.Random(42)
 rows = []
-for n in pps:
-    toks = [rng.randrange(n_vocab) for _ in range(n)]
-    samples = []
-    for rep in range(reps + 1):
+def to_depth(prefix):
+    """Exactly `prefix` in the cache, untimed: evaluated once, then truncated back to."""
+    if llm.n_tokens < len(prefix) or list(llm.input_ids[:len(prefix)]) != prefix:
         llm.reset()
-        t0 = time.perf_counter()
-        llm.eval(toks)
-        s = time.perf_counter() - t0
-        if rep > 0:
-            samples.append(n / s)
-    rows.append({"n_prompt": n, "n_gen": 0, "n_threads": threads, "samples_ts": samples})
-for n in tgs:
-    samples = []
-    for rep in range(reps + 1):
-        llm.reset()
-        tok, total = 1, 0.0
-        for _ in range(n):
+        llm.eval(prefix)
+    llm.n_tokens = len(prefix)
+for d in depths:
+    prefix = [rng.randrange(n_vocab) for _ in range(d)]
+    for n in pps:
+        toks = [rng.randrange(n_vocab) for _ in range(n)]
+        samples = []
+        for rep in range(reps + 1):
+            to_depth(prefix)
             t0 = time.perf_counter()
-            llm.eval([tok])
-            total += time.perf_counter() - t0
-            tok = int(np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(n_vocab,)).argmax())
-        if rep > 0:
-            samples.append(n / total)
-    rows.append({"n_prompt": 0, "n_gen": n, "n_threads": threads, "samples_ts": samples})
+            llm.eval(toks)
+            s = time.perf_counter() - t0
+            if rep > 0:
+                samples.append(n / s)
+        rows.append({"n_prompt": n, "n_gen": 0, "n_depth": d, "n_threads": threads, "samples_ts": samples})
+    for n in tgs:
+        samples = []
+        for rep in range(reps + 1):
+            to_depth(prefix)
+            tok, total = 1, 0.0
+            for _ in range(n):
+                t0 = time.perf_counter()
+                llm.eval([tok])
+                total += time.perf_counter() - t0
+                tok = int(np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(n_vocab,)).argmax())
+            if rep > 0:
+                samples.append(n / total)
+        rows.append({"n_prompt": 0, "n_gen": n, "n_depth": d, "n_threads": threads, "samples_ts": samples})
 print(json.dumps(rows))
 EOF
     done
@@ -126,7 +139,8 @@ python3 - "$WORK" "$THREADS" "$MODELS" <<'EOF'
 import glob, json, os, platform, statistics, subprocess, sys
 work, threads, models = sys.argv[1], [int(t) for t in sys.argv[2].split(",")], sys.argv[3].split()
 def test(r):
-    return f"pp{r['n_prompt']}" if r["n_prompt"] > 0 else f"tg{r['n_gen']}"
+    name = f"pp{r['n_prompt']}" if r["n_prompt"] > 0 else f"tg{r['n_gen']}"
+    return f"{name} @ d{r['n_depth']}" if r.get("n_depth", 0) > 0 else name
 def cell(s):
     return f"{statistics.median(s):.1f} [{min(s):.1f}-{max(s):.1f}]"
 commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()

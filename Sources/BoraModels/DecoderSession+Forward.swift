@@ -175,7 +175,74 @@ extension DecoderSession {
     /// max(0, p - W + 1) <= j <= p (W: the layer's window, if any). Keys below `cachedBelow[t]` come from
     /// the cache (their slots are intact: a chunk's own keys are stored only afterwards), the others from
     /// this chunk's s.k / s.v (row j - cachedBelow).
+    ///
+    /// Each thread takes a range of (token, query head) jobs and runs `Attention.attend` once per run of
+    /// consecutive heads of one KV head in it, so K and V are read once per group rather than per head.
+    /// `referenceAttention` switches to `attentionReference` (one head at a time, whole softmax).
     func attention(layer l: Int, tokens n: Int, caches: [KVCache], cachedBelow: [Int], positions: [Int]) {
+        if referenceAttention {
+            return attentionReference(layer: l, tokens: n, caches: caches, cachedBelow: cachedBelow, positions: positions)
+        }
+        defer {
+            if let check = attentionCheck {
+                check(l, attentionDifference(layer: l, tokens: n, caches: caches, cachedBelow: cachedBelow, positions: positions))
+            }
+        }
+        let c = model.config
+        let hd = c.headDim, kvDim = c.kvDim, heads = c.headCount
+        let group = heads / c.headCountKV
+        let scale = 1 / Float(hd).squareRoot()
+        let window = c.window(layer: l)
+        let q = UnsafePointer(s.q), k = UnsafePointer(s.k), v = UnsafePointer(s.v), att = s.att
+        let jobs = n * heads
+        let threads = pool.threadCount
+        pool.run { thread in
+            var job = jobs * thread / threads
+            let last = jobs * (thread + 1) / threads
+            while job < last {
+                let t = job / heads, h = job % heads
+                // This head and the next ones of its KV head that are in this thread's range.
+                let run = min(group - h % group, last - job)
+                defer { job += run }
+                let g = h / group, p = positions[t]
+                let cache = caches[caches.count == 1 ? 0 : t], p0 = cachedBelow[cachedBelow.count == 1 ? 0 : t]
+                let lo = window.map { max(0, p - $0 + 1) } ?? 0
+                // Rows lo...p: the cached ones (lo ..< min(p + 1, p0); a rolling buffer wraps at most once),
+                // then the chunk's own (rows j - p0 of s.k / s.v).
+                let cachedEnd = max(lo, min(p + 1, p0)), slots = cache.slots[l]
+                let cached = cachedEnd - lo, n1 = min(cached, slots - lo % slots)
+                func cacheSpan(_ j: Int, _ count: Int) -> Attention.Span {
+                    Attention.Span(keys: UnsafePointer(cache.keyRow(layer: l, position: j)) + g * hd,
+                                   values: UnsafePointer(cache.valueRow(layer: l, position: j)) + g * hd, count: count)
+                }
+                let own = Attention.Span(keys: k + max(0, cachedEnd - p0) * kvDim + g * hd,
+                                         values: v + max(0, cachedEnd - p0) * kvDim + g * hd, count: p + 1 - cachedEnd)
+                Attention.attend(queries: q + t * c.queryDim + h * hd, heads: run, headDim: hd, scale: scale,
+                                 spans: (cacheSpan(lo, n1), cacheSpan(lo + n1, cached - n1), own),
+                                 rowStride: kvDim, out: att + t * c.queryDim + h * hd)
+            }
+        }
+    }
+
+    /// Test hook: the largest difference between `s.att` (the tiled kernel's, kept) and what
+    /// `attentionReference` computes from the same inputs, relative to the largest |output| of its row.
+    func attentionDifference(layer l: Int, tokens n: Int, caches: [KVCache], cachedBelow: [Int], positions: [Int]) -> Float {
+        let width = model.config.queryDim
+        let fast = Array(UnsafeBufferPointer(start: s.att, count: n * width))
+        attentionReference(layer: l, tokens: n, caches: caches, cachedBelow: cachedBelow, positions: positions)
+        var worst: Float = 0
+        for t in 0..<n {
+            let row = UnsafeBufferPointer(start: s.att + t * width, count: width)
+            let scale = max(row.map(abs).max() ?? 0, .leastNormalMagnitude)
+            for i in 0..<width { worst = max(worst, abs(fast[t * width + i] - row[i]) / scale) }
+        }
+        s.att.update(from: fast, count: fast.count)
+        return worst
+    }
+
+    /// Reference of `attention`: one job per (token, query head), scores of every visible key, a softmax,
+    /// then the weighted sum of the values (`Ops.dot`, `Ops.softmax`, `Ops.axpy`).
+    func attentionReference(layer l: Int, tokens n: Int, caches: [KVCache], cachedBelow: [Int], positions: [Int]) {
         let c = model.config
         let hd = c.headDim, kvDim = c.kvDim
         let group = c.headCount / c.headCountKV

@@ -21,6 +21,12 @@ public final class DecoderSession: @unchecked Sendable {
     /// The adapter of each row of the current forward step (one entry: all rows; empty: none).
     var rowAdapters: [ScaledAdapter?] = []
 
+    /// Test hook: attention through `attentionReference` (one head at a time) instead of the tiled kernel.
+    package var referenceAttention = false
+    /// Test hook: after each layer's tiled attention, also runs the reference on the same inputs and calls
+    /// this with (layer, largest difference relative to the row's largest output); the tiled result is kept.
+    package var attentionCheck: ((Int, Float) -> Void)?
+
     /// Where the next token goes.
     public var position: Int { cache.count }
 

@@ -11,6 +11,7 @@ struct Bench: ParsableCommand {
           bora bench -m smollm2 -p 512 -n 128 -t 1,2 -r 5 --json
           bora bench -m smollm2 --bandwidth -t 1,2
           bora bench -m smollm2 -p 0 -n 64 --parallel 1,4,8
+          bora bench -m smollm2 -p 512 -n 128 -d 0,1024
         """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -18,6 +19,8 @@ struct Bench: ParsableCommand {
     var prompt: String = "512"
     @Option(name: [.customLong("n-gen"), .customShort("n")], help: "Generated-token counts, comma-separated (0: no tg test).")
     var gen: String = "128"
+    @Option(name: [.customLong("n-depth"), .customShort("d")], help: "Tokens already in the cache before each test, comma-separated (evaluated untimed, as llama-bench's -d).")
+    var depth: String = "0"
     @Option(name: [.customLong("threads"), .customShort("t")], help: "Thread counts, comma-separated (default: all cores).")
     var threads: String?
     @Option(name: [.customLong("repetitions"), .customShort("r")], help: "Timed runs per test (after one warm-up run).")
@@ -50,6 +53,7 @@ struct Bench: ParsableCommand {
         _ = try Self.counts(prompt, "--n-prompt", minimum: 0)
         _ = try Self.counts(gen, "--n-gen", minimum: 0)
         _ = try Self.counts(parallel, "--parallel", minimum: 1)
+        _ = try Self.counts(depth, "--n-depth", minimum: 0)
         for t in try threadCounts {
             do { try Benchmark.checkThreads(t) } catch { throw ValidationError("--threads: \(error.description)") }
         }
@@ -72,24 +76,31 @@ struct Bench: ParsableCommand {
             }
             let tests = try Self.counts(prompt, "--n-prompt", minimum: 0).filter { $0 > 0 }.map { Benchmark.Test.prompt($0) }
                 + Self.counts(gen, "--n-gen", minimum: 0).filter { $0 > 0 }.map { Benchmark.Test.generation($0) }
-            // Every test's memory is checked before any runs.
+            // Every test's memory and context are checked before any runs.
             let sequences = try Self.counts(parallel, "--parallel", minimum: 1)
             let most = sequences.max() ?? 1
+            let depths = try Self.counts(depth, "--n-depth", minimum: 0)
             for test in tests {
-                switch test {
-                case let .prompt(n): try bench.checkMemory(positions: n)
-                case let .generation(n): try bench.checkMemory(positions: n * most)
+                let (n, caches) = switch test {
+                case let .prompt(n): (n, 1)
+                case let .generation(n): (n, most)
+                }
+                for d in depths {
+                    try bench.checkMemory(positions: (d + n) * caches)
+                    try bench.checkContext(depth: d, tokens: n)
                 }
             }
             var rows: [BenchmarkResult] = []
             if !json { print(Self.header) }
             for t in try threadCounts {
-                for test in tests {
-                    let counts = if case .generation = test { sequences } else { [1] }
-                    for s in counts {
-                        let row = try bench.run(test, threads: t, repetitions: repetitions, sequences: s)
-                        rows.append(row)
-                        if !json { print(Self.line(row)) }
+                for d in depths {
+                    for test in tests {
+                        let counts = if case .generation = test { sequences } else { [1] }
+                        for s in counts {
+                            let row = try bench.run(test, threads: t, repetitions: repetitions, sequences: s, depth: d)
+                            rows.append(row)
+                            if !json { print(Self.line(row)) }
+                        }
                     }
                 }
             }

@@ -37,6 +37,25 @@ import Testing
         #expect(table.stdout.contains("tg2 x2"))
     }
 
+    @Test func depthRowsNameTheirDepth() throws {
+        let r = try CLI.run(["bench", "--model", model, "-p", "4", "-n", "2", "-t", "1", "-r", "1", "-d", "0,40", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.map { $0["n_depth"] as? Int } == [0, 0, 40, 40])
+        #expect(rows.map { $0["n_prompt"] as? Int } == [4, 0, 4, 0])
+        #expect(rows.allSatisfy { ($0["avg_ts"] as? Double ?? 0) > 0 })
+        let table = try CLI.run(["bench", "--model", model, "-p", "3", "-n", "2", "-t", "1", "-r", "2", "-d", "17", "--parallel", "2"])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("pp3 @ d17") && table.stdout.contains("tg2 x2 @ d17"))
+    }
+
+    @Test func depthBeyondTheContext() throws {
+        // SmolLM2's context is 8,192 positions.
+        try expectFailure(["bench", "--model", model, "-p", "512", "-n", "0", "-d", "0,8000"],
+                          mentions: ["depth 8000", "8512 positions", "context of 8192", "--n-depth"])
+        try expectFailure(["bench", "--model", model, "-d", "5,x"], mentions: ["--n-depth"])
+    }
+
     @Test func tableHasLlamaBenchColumns() throws {
         let r = try CLI.run(["bench", "--model", model, "-p", "4", "-n", "2", "-t", "1", "-r", "1"])
         #expect(r.status == 0, "\(r.stderr)")

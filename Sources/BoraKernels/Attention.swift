@@ -1,0 +1,85 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Attention of one query position over cached key/value rows: `out_h = softmax(scale * q_h K^T) V` for
+/// a group of query heads that share one KV head (grouped-query attention).
+///
+/// The fast kernel reads every key and value row once per 4 heads of the group (the scores of up to 4
+/// heads are computed from one load of each key chunk, the weighted sums from one load of each value
+/// chunk), in tiles of 32 keys with an online softmax (running max and sum per head, the output rescaled
+/// when the max grows; Milakov & Gimelshein 2018, as in FlashAttention and llama.cpp's
+/// `ggml_compute_forward_flash_attn_ext`), so no buffer proportional to the context is needed and long
+/// contexts cost one pass over K and V. `attendReference` is the scalar reference (scores, softmax in
+/// Double, weighted sum in Double).
+public enum Attention {
+    /// `count` key rows at `keys + i * rowStride` and value rows at `values + i * rowStride` (floats),
+    /// consecutive positions. A cache that wraps (a rolling window) or a chunk whose own keys are not yet
+    /// in the cache gives up to three spans.
+    public struct Span {
+        public var keys: UnsafePointer<Float>
+        public var values: UnsafePointer<Float>
+        public var count: Int
+        public init(keys: UnsafePointer<Float>, values: UnsafePointer<Float>, count: Int) {
+            self.keys = keys
+            self.values = values
+            self.count = count
+        }
+    }
+
+    /// Keys per tile of the online softmax.
+    static let tile = 32
+
+    /// For h < heads: `out[h * headDim ..< (h + 1) * headDim] = sum_j p_hj v_j`, p_h = softmax over the
+    /// rows j of `spans` (in order) of `scale * q_h . k_j`, with q_h at `queries + h * headDim`. At least one
+    /// row in all. Synchronous; no heap allocation (a 528-byte stack buffer).
+    public static func attend(
+        queries: UnsafePointer<Float>, heads: Int, headDim hd: Int, scale: Float,
+        spans: (Span, Span, Span), rowStride: Int, out: UnsafeMutablePointer<Float>
+    ) {
+        precondition(spans.0.count >= 0 && spans.1.count >= 0 && spans.2.count >= 0, "negative span length")
+        precondition(spans.0.count + spans.1.count + spans.2.count > 0, "attention over no rows")
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 &* tile &+ 4) { buf in
+            let scores = buf.baseAddress.unsafelyUnwrapped
+            var h0 = 0
+            while h0 < heads {
+                let hn = Swift.min(4, heads &- h0)
+                var state = Online(q: queries + h0 &* hd, out: out + h0 &* hd, heads: hn, headDim: hd,
+                                   scale: scale, scores: scores)
+                state.begin()
+                state.add(spans.0, rowStride: rowStride)
+                state.add(spans.1, rowStride: rowStride)
+                state.add(spans.2, rowStride: rowStride)
+                state.finish()
+                h0 &+= hn
+            }
+        }
+    }
+
+    /// Scalar reference of `attend`.
+    public static func attendReference(
+        queries: UnsafePointer<Float>, heads: Int, headDim hd: Int, scale: Float,
+        spans: (Span, Span, Span), rowStride: Int, out: UnsafeMutablePointer<Float>
+    ) {
+        var rows: [(UnsafePointer<Float>, UnsafePointer<Float>)] = []
+        for span in [spans.0, spans.1, spans.2] {
+            for i in 0..<span.count { rows.append((span.keys + i * rowStride, span.values + i * rowStride)) }
+        }
+        for h in 0..<heads {
+            let q = queries + h * hd
+            var s = rows.map { row in
+                Double(scale) * (0..<hd).reduce(0.0) { $0 + Double(q[$1]) * Double(row.0[$1]) }
+            }
+            let m = s.max() ?? 0
+            s = s.map { exp($0 - m) }
+            let total = s.reduce(0, +)
+            for d in 0..<hd {
+                var acc = 0.0
+                for (j, row) in rows.enumerated() { acc += s[j] * Double(row.1[d]) }
+                out[h * hd + d] = Float(acc / total)
+            }
+        }
+    }
+}

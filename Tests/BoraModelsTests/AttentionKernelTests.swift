@@ -1,0 +1,99 @@
+import BoraModels
+import Foundation
+import Testing
+
+/// The decoder's tiled attention (`Attention.attend` per KV-head group) against its reference loop
+/// (`referenceAttention`: one head at a time, whole softmax): chunked prefill with cached and own keys,
+/// single-token decode, and batched decode (one row per cache), with and without a window shorter than the
+/// sequence (the rolling buffer wraps), KV groups of 1, 2, 3 and 5 heads (5: two passes of the kernel), odd
+/// head sizes, 1 and 3 threads (thread ranges cut through groups). Then SmolLM2 on 2,215 tokens of text,
+/// layer by layer.
+@Suite struct AttentionKernelTests {
+    struct Shape: CustomStringConvertible, Sendable {
+        var embedding: Int, heads: Int, kvHeads: Int, window: Int?, threads: Int
+        var description: String {
+            "hd \(embedding / heads), heads \(heads)/\(kvHeads), window \(window.map(String.init) ?? "none"), threads \(threads)"
+        }
+    }
+
+    /// Logits after every token: `prompt` prefilled in chunks of `chunk`, then `decode` one at a time.
+    func run(_ model: LlamaModel, _ shape: Shape, reference: Bool, prompt: [Int], chunk: Int, decode: [Int]) throws -> [[Float]] {
+        let session = DecoderSession(model: model, contextLength: 64, threads: shape.threads, maxBatch: chunk)
+        session.referenceAttention = reference
+        var rows: [[Float]] = []
+        try session.evaluate(prompt, logitsFor: .all) { _, row in rows.append(Array(row)) }
+        for t in decode { rows.append(try session.next([t])) }
+        return rows
+    }
+
+    /// Three sequences decoded together, one row per cache, joining at different steps.
+    func batched(_ model: LlamaModel, _ shape: Shape, reference: Bool) throws -> [[Float]] {
+        let session = DecoderSession(model: model, contextLength: 64, threads: shape.threads, maxBatch: 3)
+        session.referenceAttention = reference
+        let caches = (0..<3).map { _ in session.makeCache() }
+        var rows: [[Float]] = []
+        for step in 0..<24 {
+            let live = (0..<3).filter { step >= 4 * $0 }
+            try session.decode(live.map { (step * 7 + $0 * 5) % 64 }, caches: live.map { caches[$0] }) { _, row in
+                rows.append(Array(row))
+            }
+        }
+        return rows
+    }
+
+    static func maxDifference(_ a: [[Float]], _ b: [[Float]]) -> Float {
+        zip(a, b).map { zip($0, $1).map { abs($0 - $1) }.max() ?? 0 }.max() ?? .infinity
+    }
+
+    @Test(arguments: [
+        Shape(embedding: 32, heads: 4, kvHeads: 2, window: nil, threads: 1),
+        Shape(embedding: 32, heads: 4, kvHeads: 4, window: 5, threads: 3),
+        Shape(embedding: 60, heads: 6, kvHeads: 2, window: nil, threads: 3),
+        Shape(embedding: 60, heads: 6, kvHeads: 2, window: 9, threads: 1),
+        Shape(embedding: 90, heads: 5, kvHeads: 1, window: 11, threads: 3),
+        Shape(embedding: 90, heads: 5, kvHeads: 1, window: nil, threads: 1),
+    ])
+    func tinyModelsMatchReference(_ shape: Shape) throws {
+        let model = try LlamaModel(path: try tinyLlamaFile(embedding: shape.embedding, heads: shape.heads,
+                                                           kvHeads: shape.kvHeads, window: shape.window))
+        let prompt = (0..<45).map { ($0 * 13 + 5) % 64 }, decode = [3, 60, 17, 0, 42]
+        for chunk in [1, 7, 45] {
+            let fast = try run(model, shape, reference: false, prompt: prompt, chunk: chunk, decode: decode)
+            let ref = try run(model, shape, reference: true, prompt: prompt, chunk: chunk, decode: decode)
+            #expect(fast.count == prompt.count + decode.count)
+            let diff = Self.maxDifference(fast, ref)
+            #expect(diff < 1e-4, "\(shape), chunk \(chunk): max |logit difference| \(diff)")
+        }
+        let diff = Self.maxDifference(try batched(model, shape, reference: false), try batched(model, shape, reference: true))
+        #expect(diff < 1e-4, "\(shape), batched decode: max |logit difference| \(diff)")
+    }
+
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// SmolLM2-135M Q4_1 (models/, from scripts/install-model.sh) on the 2,215 tokens of the perplexity
+    /// fixture in chunks of 96, then 8 decode steps: at every layer the tiled kernel's output against the
+    /// reference's from the same inputs (`attentionCheck`). Whole-model logits are not compared: with 8-bit
+    /// activations this model amplifies rounding (one ulp added to every 7th attention output of the
+    /// reference path moves logits by ~0.4 and perplexity by ~0.4%), so only a bit-exact kernel would match.
+    @Test(arguments: [1, 2]) func smolLM2MatchesReferenceAtEveryLayer(_ threads: Int) throws {
+        let path = Self.repo.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
+        guard FileManager.default.fileExists(atPath: path) else {
+            Issue.record("the test model is missing: run scripts/install-model.sh first (it installs it into models/)")
+            return
+        }
+        let fixture = Self.repo.appendingPathComponent("Tests/Fixtures/reference/smollm2-apache-2.0.json")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: fixture)) as? [String: Any]
+        let tokens = try #require(json?["tokens"] as? [Int])
+        let session = DecoderSession(model: try LlamaModel(path: path), contextLength: tokens.count + 8,
+                                     threads: threads, maxBatch: 96)
+        var worst: Float = 0, checks = 0
+        session.attentionCheck = { _, difference in
+            worst = max(worst, difference)
+            checks += 1
+        }
+        try session.evaluate(tokens, logitsFor: .none)
+        for t in tokens.prefix(8) { _ = try session.next([t]) }
+        #expect(checks == 30 * ((tokens.count + 95) / 96 + 8))
+        #expect(worst < 2e-5, "largest attention difference \(worst) of the row's largest output")
+    }
+}
