@@ -84,21 +84,23 @@ public struct Sampler: Sendable {
         } else if p.topP >= 1 && p.minP <= 0 {
             return drawAll(l, maxLogit: maxLogit)
         } else {
-            (candidates, probs) = Self.nucleus(n, maxLogit: maxLogit, topP: p.topP, minP: p.minP) { l[$0] }
+            (candidates, probs) = Self.nucleus(l, maxLogit: maxLogit, topP: p.topP, minP: p.minP)
         }
         return drawAmong(candidates, probs: probs)
     }
 
-    /// Without top-k: as many of the `n` tokens (final logits `logit(i)`, the largest `maxLogit`) as top-p and
-    /// min-p need, most likely first, with their probabilities at temperature 1 over all `n`; found by growing
-    /// partial selections instead of sorting everything.
-    static func nucleus(_ n: Int, maxLogit: Float, topP: Float, minP: Float,
-                        _ logit: (Int) -> Float) -> (candidates: [(id: Int, logit: Float)], probs: [Double]) {
-        var total = 0.0
-        for i in 0..<n { total += Double(expf(logit(i) - maxLogit)) }
+    /// Without top-k: as many of the logits `l` (the largest `maxLogit`) as top-p and min-p need, most likely
+    /// first (ids are indices into `l`), with their probabilities at temperature 1 over all of `l`; found by
+    /// growing partial selections instead of sorting everything. The total is summed 16 weights at a time.
+    static func nucleus(_ l: UnsafeBufferPointer<Float>, maxLogit: Float, topP: Float,
+                        minP: Float) -> (candidates: [(id: Int, logit: Float)], probs: [Double]) {
+        let n = l.count
+        let total = withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, n)) { w in
+            temperatureWeights(l, maxLogit: maxLogit, temperature: 1, into: w)
+        }
         var k = min(n, 256)
         while true {
-            let top = topK(n, k: k, logit)
+            let top = topK(n, k: k) { l[$0] }
             let pr = top.map { Double(expf($0.logit - maxLogit)) / total }
             let mass = pr.reduce(0, +)
             let topPDone = topP >= 1 || mass >= Double(topP)
@@ -113,13 +115,18 @@ public struct Sampler: Sendable {
     /// copy of `l` where every other token is -inf (those weigh 0 in the total and come after every
     /// candidate). Nil, drawing nothing, when none of them has a finite logit.
     package mutating func drawNucleus(_ l: UnsafeBufferPointer<Float>, among ids: [Int]) -> Int? {
-        var maxLogit = -Float.infinity
-        for i in ids where l[i] > maxLogit { maxLogit = l[i] }
-        guard maxLogit.isFinite else { return nil }
-        let (candidates, probs) = Self.nucleus(ids.count, maxLogit: maxLogit, topP: parameters.topP, minP: parameters.minP) {
-            l[ids[$0]]
+        let p = parameters
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, ids.count)) { g -> Int? in
+            var maxLogit = -Float.infinity
+            for (j, i) in ids.enumerated() {
+                g[j] = l[i]
+                if l[i] > maxLogit { maxLogit = l[i] }
+            }
+            guard maxLogit.isFinite else { return nil }
+            let (candidates, probs) = Self.nucleus(UnsafeBufferPointer(rebasing: g[..<ids.count]), maxLogit: maxLogit,
+                                                   topP: p.topP, minP: p.minP)
+            return drawAmong(candidates.map { (id: ids[$0.id], logit: $0.logit) }, probs: probs)
         }
-        return drawAmong(candidates.map { (id: ids[$0.id], logit: $0.logit) }, probs: probs)
     }
 
     /// Probabilities at temperature 1 over the top-k's candidates (llama.cpp applies top-p and min-p before

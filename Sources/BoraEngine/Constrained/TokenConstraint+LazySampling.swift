@@ -13,10 +13,11 @@ extension TokenConstraint {
     ///   then `Sampler.drawTopK`: the same token, with the same random number, as `Sampler.sample` on the
     ///   masked logits.
     /// - Top-k off, top-p or min-p on (`top_p` alone, as OpenAI-style clients send): a mask that needs no
-    ///   trie walk (`cachedMask`) is read directly (`Sampler.drawNucleus` over its tokens); otherwise
-    ///   `lazyNucleus` finds the candidates the cuts keep (then `Sampler.drawKept`), else the mask is built
-    ///   and read. Each gives the same token, with the same random number, as `Sampler.sample` on the masked
-    ///   logits (the lazy cut up to rounding in its running sums, where one lands on top-p exactly).
+    ///   trie walk (`cachedMask`) and refuses most tokens is read directly (`Sampler.drawNucleus` over its
+    ///   tokens); otherwise `lazyNucleus` finds the candidates the cuts keep (then `Sampler.drawKept`), else
+    ///   the mask is built (or taken from the cache) and read. Each gives the same token, with the same random
+    ///   number, as `Sampler.sample` on the masked logits (the lazy cut up to rounding in its running sums,
+    ///   where one lands on top-p exactly).
     /// - Top-k, top-p and min-p off (the server's default): draws from the unmasked distribution, a refused
     ///   token taken out before the next draw (`Sampler.drawAll(refusing:)`). The token returned has the
     ///   masked distribution (the same probabilities, not the same token for a seed), see there.
@@ -37,11 +38,18 @@ extension TokenConstraint {
             for x in l where x.isNaN { return nil }
             guard topK else {
                 guard p.topP >= 1 && p.minP <= 0 else {
-                    if let m = cachedMask(remaining: remaining) { return sampler.drawNucleus(l, among: Self.allowedIDs(m, count: l.count)) }
+                    // A cached mask that refuses most tokens is read directly; where most are allowed (inside a
+                    // string), the lazy walk settles the cut with a few of them.
+                    let cached = cachedMask(remaining: remaining)
+                    if let m = cached, !lazy || Self.allowedCount(m) * 2 < l.count {
+                        return sampler.drawNucleus(l, among: Self.allowedIDs(m, count: l.count))
+                    }
                     if lazy, let kept = try lazyNucleus(l, topP: p.topP, minP: p.minP, remaining: remaining) {
                         return sampler.drawKept(kept[...])
                     }
-                    return sampler.drawNucleus(l, among: Self.allowedIDs(try mask(remaining: remaining), count: l.count))
+                    let m: [UInt64]
+                    if let cached { m = cached } else { m = try mask(remaining: remaining) }
+                    return sampler.drawNucleus(l, among: Self.allowedIDs(m, count: l.count))
                 }
                 return try sampler.drawAll(l, refusing: Self.rejectionTries) { t throws(GrammarError) in
                     try allows(t, remaining: remaining)
@@ -74,6 +82,9 @@ extension TokenConstraint {
         guard !ids.isEmpty else { return nil }
         return Sampler.topK(ids.count, k: k) { l[ids[$0]] }.map { (id: ids[$0.id], logit: $0.logit) }
     }
+
+    /// How many tokens the mask allows.
+    static func allowedCount(_ m: [UInt64]) -> Int { m.reduce(0) { $0 + $1.nonzeroBitCount } }
 
     /// The mask's tokens below `count`, ascending.
     static func allowedIDs(_ m: [UInt64], count: Int) -> [Int] {
