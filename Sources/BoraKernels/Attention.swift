@@ -39,6 +39,59 @@ public enum Attention {
         queries: UnsafePointer<Float>, heads: Int, headDim hd: Int, scale: Float,
         spans: (Span, Span, Span), rowStride: Int, out: UnsafeMutablePointer<Float>
     ) {
+        run(queries: queries, heads: heads, headDim: hd, scale: scale, spans: spans, rowStride: rowStride, out: out, stats: nil)
+    }
+
+    /// `attend` over some of the rows, left for `merge`: out_h = sum_j e^(s_hj - m_h) v_j (not divided),
+    /// with `stats[2h]` = m_h, the largest score s_hj = scale * q_h . k_j, and `stats[2h + 1]` =
+    /// sum_j e^(s_hj - m_h). At least one row.
+    public static func attendPart(
+        queries: UnsafePointer<Float>, heads: Int, headDim hd: Int, scale: Float,
+        spans: (Span, Span, Span), rowStride: Int, out: UnsafeMutablePointer<Float>, stats: UnsafeMutablePointer<Float>
+    ) {
+        run(queries: queries, heads: heads, headDim: hd, scale: scale, spans: spans, rowStride: rowStride, out: out, stats: stats)
+    }
+
+    /// `attend`'s output from `parts` results of `attendPart` over disjoint rows (in any order): part i's
+    /// `heads * headDim` outputs at `parts + i * partStride`, its stats right after them. With M_h the
+    /// largest m_h of the parts, out_h = sum_i e^(m_ih - M_h) out_ih / sum_i e^(m_ih - M_h) l_ih.
+    public static func merge(_ parts: UnsafePointer<Float>, count: Int, partStride: Int, heads: Int, headDim hd: Int,
+                             out: UnsafeMutablePointer<Float>) {
+        let statsAt = heads &* hd
+        for h in 0..<heads {
+            var m = -Float.infinity
+            for i in 0..<count { m = Swift.max(m, parts[i &* partStride &+ statsAt &+ 2 &* h]) }
+            var total: Float = 0
+            let o = out + h &* hd
+            o.initialize(repeating: 0, count: hd)
+            for i in 0..<count {
+                let part = parts + i &* partStride
+                let w = expf(part[statsAt &+ 2 &* h] - m)
+                total += w * part[statsAt &+ 2 &* h &+ 1]
+                Ops.axpy(w, part + h &* hd, o, hd)
+            }
+            let inv = 1 / total
+            for d in 0..<hd { o[d] *= inv }
+        }
+    }
+
+    /// The rows `from ..< from + count` of `spans` (taken in order).
+    public static func slice(_ spans: (Span, Span, Span), from: Int, count: Int, rowStride: Int) -> (Span, Span, Span) {
+        var skip = from, take = count
+        func cut(_ s: Span) -> Span {
+            let a = Swift.min(skip, s.count), n = Swift.min(take, s.count &- a)
+            skip &-= a
+            take &-= n
+            return Span(keys: s.keys + a &* rowStride, values: s.values + a &* rowStride, count: n)
+        }
+        let a = cut(spans.0), b = cut(spans.1), c = cut(spans.2)
+        return (a, b, c)
+    }
+
+    private static func run(
+        queries: UnsafePointer<Float>, heads: Int, headDim hd: Int, scale: Float,
+        spans: (Span, Span, Span), rowStride: Int, out: UnsafeMutablePointer<Float>, stats: UnsafeMutablePointer<Float>?
+    ) {
         precondition(spans.0.count >= 0 && spans.1.count >= 0 && spans.2.count >= 0, "negative span length")
         precondition(spans.0.count + spans.1.count + spans.2.count > 0, "attention over no rows")
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 &* tile &+ 4) { buf in
@@ -52,7 +105,14 @@ public enum Attention {
                 state.add(spans.0, rowStride: rowStride)
                 state.add(spans.1, rowStride: rowStride)
                 state.add(spans.2, rowStride: rowStride)
-                state.finish()
+                if let stats {
+                    for h in 0..<hn {
+                        stats[2 &* (h0 &+ h)] = state.m[h]
+                        stats[2 &* (h0 &+ h) &+ 1] = state.l[h]
+                    }
+                } else {
+                    state.finish()
+                }
                 h0 &+= hn
             }
         }

@@ -178,6 +178,8 @@ extension DecoderSession {
     ///
     /// Each thread takes a range of (token, query head) jobs and runs `Attention.attend` once per run of
     /// consecutive heads of one KV head in it, so K and V are read once per group rather than per head.
+    /// With too few such runs for the threads (decoding a model with few KV heads), each run's keys are
+    /// split over the threads instead (`attentionSplitByKeys`).
     /// `referenceAttention` switches to `attentionReference` (one head at a time, whole softmax).
     func attention(layer l: Int, tokens n: Int, caches: [KVCache], cachedBelow: [Int], positions: [Int]) {
         if referenceAttention {
@@ -194,8 +196,27 @@ extension DecoderSession {
         let scale = 1 / Float(hd).squareRoot()
         let window = c.window(layer: l)
         let q = UnsafePointer(s.q), k = UnsafePointer(s.k), v = UnsafePointer(s.v), att = s.att
-        let jobs = n * heads
         let threads = pool.threadCount
+        /// The rows row t sees of KV head g, in order: the cached ones (lo ..< min(p + 1, p0); a rolling
+        /// buffer wraps at most once), then the chunk's own (rows j - p0 of s.k / s.v).
+        func spans(_ t: Int, _ g: Int) -> (Attention.Span, Attention.Span, Attention.Span) {
+            let p = positions[t]
+            let cache = caches[caches.count == 1 ? 0 : t], p0 = cachedBelow[cachedBelow.count == 1 ? 0 : t]
+            let lo = window.map { max(0, p - $0 + 1) } ?? 0
+            let cachedEnd = max(lo, min(p + 1, p0)), slots = cache.slots[l]
+            let cached = cachedEnd - lo, n1 = min(cached, slots - lo % slots)
+            func cacheSpan(_ j: Int, _ count: Int) -> Attention.Span {
+                Attention.Span(keys: UnsafePointer(cache.keyRow(layer: l, position: j)) + g * hd,
+                               values: UnsafePointer(cache.valueRow(layer: l, position: j)) + g * hd, count: count)
+            }
+            let own = Attention.Span(keys: k + max(0, cachedEnd - p0) * kvDim + g * hd,
+                                     values: v + max(0, cachedEnd - p0) * kvDim + g * hd, count: p + 1 - cachedEnd)
+            return (cacheSpan(lo, n1), cacheSpan(lo + n1, cached - n1), own)
+        }
+        if splitAttention(tokens: n, positions: positions, window: window) {
+            return attentionSplitByKeys(tokens: n, group: group, scale: scale, spans: spans)
+        }
+        let jobs = n * heads
         pool.run { thread in
             var job = jobs * thread / threads
             let last = jobs * (thread + 1) / threads
@@ -204,23 +225,52 @@ extension DecoderSession {
                 // This head and the next ones of its KV head that are in this thread's range.
                 let run = min(group - h % group, last - job)
                 defer { job += run }
-                let g = h / group, p = positions[t]
-                let cache = caches[caches.count == 1 ? 0 : t], p0 = cachedBelow[cachedBelow.count == 1 ? 0 : t]
-                let lo = window.map { max(0, p - $0 + 1) } ?? 0
-                // Rows lo...p: the cached ones (lo ..< min(p + 1, p0); a rolling buffer wraps at most once),
-                // then the chunk's own (rows j - p0 of s.k / s.v).
-                let cachedEnd = max(lo, min(p + 1, p0)), slots = cache.slots[l]
-                let cached = cachedEnd - lo, n1 = min(cached, slots - lo % slots)
-                func cacheSpan(_ j: Int, _ count: Int) -> Attention.Span {
-                    Attention.Span(keys: UnsafePointer(cache.keyRow(layer: l, position: j)) + g * hd,
-                                   values: UnsafePointer(cache.valueRow(layer: l, position: j)) + g * hd, count: count)
-                }
-                let own = Attention.Span(keys: k + max(0, cachedEnd - p0) * kvDim + g * hd,
-                                         values: v + max(0, cachedEnd - p0) * kvDim + g * hd, count: p + 1 - cachedEnd)
                 Attention.attend(queries: q + t * c.queryDim + h * hd, heads: run, headDim: hd, scale: scale,
-                                 spans: (cacheSpan(lo, n1), cacheSpan(lo + n1, cached - n1), own),
-                                 rowStride: kvDim, out: att + t * c.queryDim + h * hd)
+                                 spans: spans(t, h / group), rowStride: kvDim, out: att + t * c.queryDim + h * hd)
             }
+        }
+    }
+
+    /// True when there are too few (token, KV head) runs to keep every thread busy (decoding one token of a
+    /// model with fewer KV heads than twice the threads: SmolLM2's 3 on 2 threads) and every row sees at
+    /// least `splitAttentionFrom` keys (and one per thread), the scratch holding a part per thread.
+    func splitAttention(tokens n: Int, positions: [Int], window: Int?) -> Bool {
+        let c = model.config, threads = pool.threadCount
+        guard threads > 1, n * c.headCountKV < 2 * threads else { return false }
+        let group = c.headCount / c.headCountKV
+        guard n * c.headCountKV * threads * (group * c.headDim + 2 * group) <= threads * s.context else { return false }
+        for t in 0..<n {
+            let p = positions[t], lo = window.map { max(0, p - $0 + 1) } ?? 0
+            if p + 1 - lo < max(splitAttentionFrom, threads) { return false }
+        }
+        return true
+    }
+
+    /// `attention` with each (token, KV head) run's keys cut in one part per thread: every thread takes
+    /// parts (`Attention.attendPart` into s.scores), then the parts of each run are merged
+    /// (`Attention.merge`). Each key and value row is read once, and the threads share the work evenly.
+    func attentionSplitByKeys(tokens n: Int, group: Int, scale: Float,
+                              spans: (Int, Int) -> (Attention.Span, Attention.Span, Attention.Span)) {
+        let c = model.config
+        let hd = c.headDim, kvDim = c.kvDim, groups = c.headCountKV, threads = pool.threadCount
+        let q = UnsafePointer(s.q), att = s.att, scratch = s.scores
+        let parts = threads, stride = group * hd + 2 * group, jobs = n * groups * parts
+        pool.run { thread in
+            for job in (jobs * thread / threads)..<(jobs * (thread + 1) / threads) {
+                let i = job % parts, tg = job / parts, t = tg / groups, g = tg % groups
+                let all = spans(t, g)
+                let rows = all.0.count + all.1.count + all.2.count
+                let from = rows * i / parts, to = rows * (i + 1) / parts
+                let out = scratch + job * stride
+                Attention.attendPart(queries: q + t * c.queryDim + g * group * hd, heads: group, headDim: hd, scale: scale,
+                                     spans: Attention.slice(all, from: from, count: to - from, rowStride: kvDim),
+                                     rowStride: kvDim, out: out, stats: out + group * hd)
+            }
+        }
+        for tg in 0..<(n * groups) {
+            let t = tg / groups, g = tg % groups
+            Attention.merge(scratch + tg * parts * stride, count: parts, partStride: stride, heads: group, headDim: hd,
+                            out: att + t * c.queryDim + g * group * hd)
         }
     }
 

@@ -26,6 +26,9 @@ public final class DecoderSession: @unchecked Sendable {
     /// Test hook: after each layer's tiled attention, also runs the reference on the same inputs and calls
     /// this with (layer, largest difference relative to the row's largest output); the tiled result is kept.
     package var attentionCheck: ((Int, Float) -> Void)?
+    /// Keys each row must see before decoding splits a KV head's keys over the threads
+    /// (`attentionSplitByKeys`); tests lower it.
+    package var splitAttentionFrom = 256
 
     /// Where the next token goes.
     public var position: Int { cache.count }

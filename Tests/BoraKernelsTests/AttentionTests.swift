@@ -24,7 +24,9 @@ import Testing
             v = (0..<rows * stride).map { _ in rng.float(-2...2) }
         }
 
-        func run(split a: Int, _ b: Int, reference: Bool) -> [Float] {
+        /// `parts` > 0: the rows cut in that many slices (`Attention.slice`), each through `attendPart`, then
+        /// `merge`d.
+        func run(split a: Int, _ b: Int, reference: Bool, parts: Int = 0) -> [Float] {
             var out = [Float](repeating: .nan, count: heads * hd + 1)
             q.withUnsafeBufferPointer { qp in
                 k.withUnsafeBufferPointer { kp in
@@ -36,7 +38,21 @@ import Testing
                             }
                             let spans = (span(0, a), span(a, b), span(b, rows))
                             let scale = 2 / Float(hd).squareRoot()
-                            if reference {
+                            if parts > 0 {
+                                let partStride = heads * hd + 2 * heads + 3
+                                var buffer = [Float](repeating: .nan, count: parts * partStride)
+                                buffer.withUnsafeMutableBufferPointer { bp in
+                                    for i in 0..<parts {
+                                        let from = rows * i / parts, to = rows * (i + 1) / parts
+                                        let part = bp.baseAddress! + i * partStride
+                                        Attention.attendPart(queries: qp.baseAddress!, heads: heads, headDim: hd, scale: scale,
+                                                             spans: Attention.slice(spans, from: from, count: to - from, rowStride: stride),
+                                                             rowStride: stride, out: part, stats: part + heads * hd)
+                                    }
+                                    Attention.merge(UnsafePointer(bp.baseAddress!), count: parts, partStride: partStride, heads: heads,
+                                                    headDim: hd, out: op.baseAddress!)
+                                }
+                            } else if reference {
                                 Attention.attendReference(queries: qp.baseAddress!, heads: heads, headDim: hd, scale: scale,
                                                           spans: spans, rowStride: stride, out: op.baseAddress!)
                             } else {
@@ -60,6 +76,24 @@ import Testing
                 let got = p.run(split: a, b, reference: false), ref = p.run(split: a, b, reference: true)
                 for i in 0..<got.count {
                     #expect(abs(got[i] - ref[i]) <= 2e-5, "heads \(heads) hd \(hd) rows \(rows) split \(a),\(b) i \(i): \(got[i]) vs \(ref[i])")
+                }
+            }
+        }
+    }
+
+    /// Keys cut in parts (`slice`, `attendPart`, `merge`: decoding with the keys split over the threads)
+    /// against the reference, for every span split and 1-5 parts of at least one row each.
+    @Test(arguments: [1, 3, 4, 6], [64, 20])
+    func partsMergeToTheReference(_ heads: Int, _ hd: Int) {
+        for rows in [5, 33, 100] {
+            let p = Problem(heads: heads, hd: hd, rows: rows, seed: UInt64(7000 + 1000 * heads + 10 * hd + rows))
+            for (a, b) in [(rows, rows), (0, 0), (rows / 3, 2 * rows / 3), (1, rows)] {
+                let ref = p.run(split: a, b, reference: true)
+                for parts in 1...5 {
+                    let got = p.run(split: a, b, reference: false, parts: parts)
+                    for i in 0..<got.count {
+                        #expect(abs(got[i] - ref[i]) <= 2e-5, "heads \(heads) hd \(hd) rows \(rows) split \(a),\(b) parts \(parts) i \(i): \(got[i]) vs \(ref[i])")
+                    }
                 }
             }
         }

@@ -6,8 +6,9 @@ import Testing
 /// (`referenceAttention`: one head at a time, whole softmax): chunked prefill with cached and own keys,
 /// single-token decode, and batched decode (one row per cache), with and without a window shorter than the
 /// sequence (the rolling buffer wraps), KV groups of 1, 2, 3 and 5 heads (5: two passes of the kernel), odd
-/// head sizes, 1 and 3 threads (thread ranges cut through groups). Then SmolLM2 on 2,215 tokens of text,
-/// layer by layer.
+/// head sizes, 1 and 3 threads (thread ranges cut through groups), decode steps past 8 keys with the keys
+/// split over the threads (`splitAttentionFrom`). Then SmolLM2 on 2,215 tokens of text, layer by layer
+/// (at 2 threads its decode steps split the keys).
 @Suite struct AttentionKernelTests {
     struct Shape: CustomStringConvertible, Sendable {
         var embedding: Int, heads: Int, kvHeads: Int, window: Int?, threads: Int
@@ -19,6 +20,7 @@ import Testing
     /// Logits after every token: `prompt` prefilled in chunks of `chunk`, then `decode` one at a time.
     func run(_ model: LlamaModel, _ shape: Shape, reference: Bool, prompt: [Int], chunk: Int, decode: [Int]) throws -> [[Float]] {
         let session = DecoderSession(model: model, contextLength: 64, threads: shape.threads, maxBatch: chunk)
+        session.splitAttentionFrom = 8  // decode steps past 8 keys split them over the threads
         session.referenceAttention = reference
         var rows: [[Float]] = []
         try session.evaluate(prompt, logitsFor: .all) { _, row in rows.append(Array(row)) }
@@ -29,6 +31,7 @@ import Testing
     /// Three sequences decoded together, one row per cache, joining at different steps.
     func batched(_ model: LlamaModel, _ shape: Shape, reference: Bool) throws -> [[Float]] {
         let session = DecoderSession(model: model, contextLength: 64, threads: shape.threads, maxBatch: 3)
+        session.splitAttentionFrom = 8
         session.referenceAttention = reference
         let caches = (0..<3).map { _ in session.makeCache() }
         var rows: [[Float]] = []
