@@ -95,9 +95,7 @@ public struct Sampler: Sendable {
     static func nucleus(_ l: UnsafeBufferPointer<Float>, maxLogit: Float, topP: Float,
                         minP: Float) -> (candidates: [(id: Int, logit: Float)], probs: [Double]) {
         let n = l.count
-        let total = withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, n)) { w in
-            temperatureWeights(l, maxLogit: maxLogit, temperature: 1, into: w)
-        }
+        let total = temperatureWeights(l, maxLogit: maxLogit, temperature: 1, into: nil)
         var k = min(n, 256)
         while true {
             let top = topK(n, k: k) { l[$0] }
@@ -195,24 +193,28 @@ public struct Sampler: Sendable {
         }
     }
 
-    /// The weights e^((x - max) / T) of every logit into `w` (as long as `l`), 16 at a time (`Ops.exp`), and
-    /// their sum. Every server request without top-k, top-p or min-p samples from these, one row per stream
-    /// and step, over the whole vocabulary (two libm `expf` passes took about 0.3 ms a row).
+    /// The weights e^((x - max) / T) of every logit into `w` (as long as `l`; nil: only their sum), 16 at a
+    /// time (`Ops.exp`), and their sum. Every server request without top-k, top-p or min-p samples from
+    /// these, one row per stream and step, over the whole vocabulary (two libm `expf` passes took about
+    /// 0.3 ms a row); the top-p and min-p cuts need only the sum.
     static func temperatureWeights(_ l: UnsafeBufferPointer<Float>, maxLogit: Float, temperature: Float,
-                                   into w: UnsafeMutableBufferPointer<Float>) -> Double {
-        guard let out = w.baseAddress, let x = l.baseAddress, w.count >= l.count else { return 0 }
+                                   into w: UnsafeMutableBufferPointer<Float>?) -> Double {
+        guard let x = l.baseAddress else { return 0 }
+        if let w, w.count < l.count { return 0 }
+        let out = w?.baseAddress
         let invT = 1 / temperature, n = l.count
         let m = SIMD16<Float>(repeating: maxLogit), scale = SIMD16<Float>(repeating: invT)
         var sum = 0.0, i = 0
         while i + 16 <= n {
             let e = Ops.exp((UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self) - m) * scale)
-            UnsafeMutableRawPointer(out + i).storeBytes(of: e, as: SIMD16<Float>.self)
+            if let out { UnsafeMutableRawPointer(out + i).storeBytes(of: e, as: SIMD16<Float>.self) }
             sum += Double(e.sum())
             i += 16
         }
         while i < n {
-            out[i] = expf((x[i] - maxLogit) * invT)
-            sum += Double(out[i])
+            let e = expf((x[i] - maxLogit) * invT)
+            out?[i] = e
+            sum += Double(e)
             i += 1
         }
         return sum

@@ -29,9 +29,7 @@ extension TokenConstraint {
         var maxLogit = -Float.infinity
         for x in l where x > maxLogit { maxLogit = x }
         guard maxLogit.isFinite else { return nil }
-        let total = withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { w in
-            Sampler.temperatureWeights(l, maxLogit: maxLogit, temperature: 1, into: w)
-        }
+        let total = Sampler.temperatureWeights(l, maxLogit: maxLogit, temperature: 1, into: nil)
         var allowed: [(id: Int, logit: Float)] = []
         var running: [Double] = []  // running sums of the allowed weights
         var checked = 0.0, walked = 0, k = min(n, 64)

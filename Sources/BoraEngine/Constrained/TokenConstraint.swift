@@ -122,14 +122,14 @@ public final class TokenConstraint {
     /// state it passes through is a suffix of it, so one spelling prices them all: inside a long string with
     /// a length bound, where each character leads to a new state, the next steps' costs are cache hits. For
     /// the same reason the states on the path priced before keep their costs, and only the positions before
-    /// them are spelled: a token that ends inside a character (its key has pending bytes) costs a walk of the
-    /// first few bytes, not of the whole completion.
+    /// them are spelled. A key inside a character (pending bytes: a token that ends mid-character) costs the
+    /// character's remaining bytes plus the cost of the state after it, not a spelling of its own.
     private func cost(_ key: UInt64) throws(GrammarError) -> Int {
         if let c = costs[key] { return c }
         let p = UTF8Partial(packed: UInt32(truncatingIfNeeded: key))
         let s = GrammarMatcher.State(bitPattern: UInt32(truncatingIfNeeded: key >> 32))
-        let range = p.range
         if p.pending > 0 {
+            let range = p.range
             // Inside a character: its remaining bytes, then the completion of the state after it, priced once for
             // every token that ends inside a character there (an upper bound, followed one token at a time).
             guard let (c, next) = try matcher.finishCharacter(s, lo: range.lo, hi: range.hi), let scalar = Unicode.Scalar(c),
@@ -142,7 +142,7 @@ public final class TokenConstraint {
             costs[key] = total
             return total
         }
-        guard let path = try matcher.shortestCompletionPath(s, pending: Int(p.pending), lo: range.lo, hi: range.hi) else {
+        guard let path = try matcher.shortestCompletionPath(s) else {
             costs[key] = Grammar.infinite
             return Grammar.infinite
         }
