@@ -51,10 +51,12 @@ public struct Benchmark: Sendable {
 
     public let model: LoadedModel
     public let batch: Int
+    public let cacheType: KVCacheType
 
-    public init(model: LoadedModel, batch: Int = 128) {
+    public init(model: LoadedModel, batch: Int = 128, cacheType: KVCacheType = .f16) {
         self.model = model
         self.batch = max(1, batch)
+        self.cacheType = cacheType
     }
 
     /// Checks a thread count against the machine's cores.
@@ -69,7 +71,7 @@ public struct Benchmark: Sendable {
 
     /// The memory a run of `positions` positions with this batch needs (MemoryEstimate).
     public func estimate(positions: Int) -> MemoryEstimate {
-        MemoryEstimate(model: model, positions: positions, batch: batch)
+        MemoryEstimate(model: model, positions: positions, batch: batch, cacheType: cacheType)
     }
 
     /// Throws when the estimate for `positions` positions exceeds the available memory.
@@ -108,7 +110,7 @@ public struct Benchmark: Sendable {
         }
         let prefix = Array(all.prefix(depth)), tokens = Array(all.suffix(count))
         let session = DecoderSession(model: model.model, contextLength: depth + count, threads: threads,
-                                     maxBatch: max(parallel, min(batch, max(count, depth))))
+                                     maxBatch: max(parallel, min(batch, max(count, depth))), cacheType: cacheType)
         let caches = parallel > 1 ? (0..<parallel).map { _ in session.makeCache() } : []
         var samples: [Double] = []
         for rep in 0...repetitions {

@@ -1,8 +1,8 @@
 import BoraModels
 import Foundation
 
-/// The memory a model needs to run: its weights (memory-mapped, all read every token), the F32 KV cache of
-/// each session for `positions` positions, and each session's activation scratch for a batch of `batch`
+/// The memory a model needs to run: its weights (memory-mapped, all read every token), the KV cache (F16
+/// unless `cacheType` says otherwise) of each session for `positions` positions, and each session's activation scratch for a batch of `batch`
 /// tokens (logits of each row included). Used before loading by run, generate, serve and bench.
 public struct MemoryEstimate: Sendable, Equatable {
     public var weights: Int
@@ -12,16 +12,18 @@ public struct MemoryEstimate: Sendable, Equatable {
     public var total: Int { weights + kvCache + scratch }
 
     /// `batch` defaults to DecoderSession's default maxBatch.
-    public init(config c: LlamaConfig, weightBytes: Int, positions: Int, batch: Int = 32, sessions: Int = 1) {
+    public init(config c: LlamaConfig, weightBytes: Int, positions: Int, batch: Int = 32, sessions: Int = 1,
+                cacheType: KVCacheType = .f16) {
         weights = weightBytes
         self.positions = positions
-        kvCache = sessions * KVCache.bytes(kvDim: c.kvDim, windows: c.slidingWindows, positions: positions)
+        kvCache = sessions * KVCache.bytes(kvDim: c.kvDim, windows: c.slidingWindows, positions: positions, type: cacheType)
         let perToken = 4 * (4 * c.embeddingLength + 3 * c.feedForwardLength + c.queryDim + 2 * c.kvDim + c.vocabularySize)
         scratch = sessions * (max(1, batch) * perToken + 4 * c.headCount * positions)
     }
 
-    public init(model: LoadedModel, positions: Int, batch: Int = 32, sessions: Int = 1) {
-        self.init(config: model.config, weightBytes: model.model.weightBytes, positions: positions, batch: batch, sessions: sessions)
+    public init(model: LoadedModel, positions: Int, batch: Int = 32, sessions: Int = 1, cacheType: KVCacheType = .f16) {
+        self.init(config: model.config, weightBytes: model.model.weightBytes, positions: positions, batch: batch, sessions: sessions,
+                  cacheType: cacheType)
     }
 
     /// MemAvailable from /proc/meminfo in bytes (nil where there is none).

@@ -12,21 +12,37 @@ import Darwin
 /// chunk), in tiles of 32 keys with an online softmax (running max and sum per head, the output rescaled
 /// when the max grows; Milakov & Gimelshein 2018, as in FlashAttention and llama.cpp's
 /// `ggml_compute_forward_flash_attn_ext`), so no buffer proportional to the context is needed and long
-/// contexts cost one pass over K and V. `attendReference` is the scalar reference (scores, softmax in
+/// contexts cost one pass over K and V. Rows are Float or Float16 (`AttentionElement`), converted to Float
+/// 16 lanes at a time as they are loaded. `attendReference` is the scalar reference (scores, softmax in
 /// Double, weighted sum in Double).
 public enum Attention {
-    /// `count` key rows at `keys + i * rowStride` and value rows at `values + i * rowStride` (floats),
+    /// `count` key rows at `keys + i * rowStride` and value rows at `values + i * rowStride` (elements),
     /// consecutive positions. A cache that wraps (a rolling window) or a chunk whose own keys are not yet
-    /// in the cache gives up to three spans.
-    public struct Span {
-        public var keys: UnsafePointer<Float>
-        public var values: UnsafePointer<Float>
+    /// in the cache gives up to three spans; each has its own stride (a cache laid out per KV head: the
+    /// head size; a chunk's rows of all KV heads: kvDim).
+    public struct Span<Element: AttentionElement> {
+        public var keys: UnsafePointer<Element>
+        public var values: UnsafePointer<Element>
         public var count: Int
-        public init(keys: UnsafePointer<Float>, values: UnsafePointer<Float>, count: Int) {
+        public var rowStride: Int
+        public init(keys: UnsafePointer<Element>, values: UnsafePointer<Element>, count: Int, rowStride: Int) {
             self.keys = keys
             self.values = values
             self.count = count
+            self.rowStride = rowStride
         }
+
+        /// Rows `from ..< from + count` of this span.
+        func rows(from a: Int, count n: Int) -> Span {
+            Span(keys: keys + a &* rowStride, values: values + a &* rowStride, count: n, rowStride: rowStride)
+        }
+    }
+
+    /// One call of the kernel: `attend` (stats nil) or `attendPart`.
+    public struct Job<Element: AttentionElement> {
+        let queries: UnsafePointer<Float>, heads: Int, headDim: Int, scale: Float
+        let spans: (Span<Element>, Span<Element>, Span<Element>)
+        let out: UnsafeMutablePointer<Float>, stats: UnsafeMutablePointer<Float>?
     }
 
     /// Keys per tile of the online softmax.
@@ -35,21 +51,21 @@ public enum Attention {
     /// For h < heads: `out[h * headDim ..< (h + 1) * headDim] = sum_j p_hj v_j`, p_h = softmax over the
     /// rows j of `spans` (in order) of `scale * q_h . k_j`, with q_h at `queries + h * headDim`. At least one
     /// row in all. Synchronous; no heap allocation (a 528-byte stack buffer).
-    public static func attend(
+    public static func attend<E: AttentionElement>(
         queries: UnsafePointer<Float>, heads: Int, headDim hd: Int, scale: Float,
-        spans: (Span, Span, Span), rowStride: Int, out: UnsafeMutablePointer<Float>
+        spans: (Span<E>, Span<E>, Span<E>), out: UnsafeMutablePointer<Float>
     ) {
-        run(queries: queries, heads: heads, headDim: hd, scale: scale, spans: spans, rowStride: rowStride, out: out, stats: nil)
+        E.attention(Job(queries: queries, heads: heads, headDim: hd, scale: scale, spans: spans, out: out, stats: nil))
     }
 
     /// `attend` over some of the rows, left for `merge`: out_h = sum_j e^(s_hj - m_h) v_j (not divided),
     /// with `stats[2h]` = m_h, the largest score s_hj = scale * q_h . k_j, and `stats[2h + 1]` =
     /// sum_j e^(s_hj - m_h). At least one row.
-    public static func attendPart(
+    public static func attendPart<E: AttentionElement>(
         queries: UnsafePointer<Float>, heads: Int, headDim hd: Int, scale: Float,
-        spans: (Span, Span, Span), rowStride: Int, out: UnsafeMutablePointer<Float>, stats: UnsafeMutablePointer<Float>
+        spans: (Span<E>, Span<E>, Span<E>), out: UnsafeMutablePointer<Float>, stats: UnsafeMutablePointer<Float>
     ) {
-        run(queries: queries, heads: heads, headDim: hd, scale: scale, spans: spans, rowStride: rowStride, out: out, stats: stats)
+        E.attention(Job(queries: queries, heads: heads, headDim: hd, scale: scale, spans: spans, out: out, stats: stats))
     }
 
     /// `attend`'s output from `parts` results of `attendPart` over disjoint rows (in any order): part i's
@@ -76,22 +92,22 @@ public enum Attention {
     }
 
     /// The rows `from ..< from + count` of `spans` (taken in order).
-    public static func slice(_ spans: (Span, Span, Span), from: Int, count: Int, rowStride: Int) -> (Span, Span, Span) {
+    public static func slice<E: AttentionElement>(_ spans: (Span<E>, Span<E>, Span<E>), from: Int, count: Int)
+        -> (Span<E>, Span<E>, Span<E>) {
         var skip = from, take = count
-        func cut(_ s: Span) -> Span {
+        func cut(_ s: Span<E>) -> Span<E> {
             let a = Swift.min(skip, s.count), n = Swift.min(take, s.count &- a)
             skip &-= a
             take &-= n
-            return Span(keys: s.keys + a &* rowStride, values: s.values + a &* rowStride, count: n)
+            return s.rows(from: a, count: n)
         }
         let a = cut(spans.0), b = cut(spans.1), c = cut(spans.2)
         return (a, b, c)
     }
 
-    private static func run(
-        queries: UnsafePointer<Float>, heads: Int, headDim hd: Int, scale: Float,
-        spans: (Span, Span, Span), rowStride: Int, out: UnsafeMutablePointer<Float>, stats: UnsafeMutablePointer<Float>?
-    ) {
+    /// The kernel, compiled per element type (called through `AttentionElement.attention`).
+    static func run<E: AttentionElement>(_ job: Job<E>) {
+        let spans = job.spans, hd = job.headDim, heads = job.heads
         precondition(spans.0.count >= 0 && spans.1.count >= 0 && spans.2.count >= 0, "negative span length")
         precondition(spans.0.count + spans.1.count + spans.2.count > 0, "attention over no rows")
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 &* tile &+ 4) { buf in
@@ -99,13 +115,13 @@ public enum Attention {
             var h0 = 0
             while h0 < heads {
                 let hn = Swift.min(4, heads &- h0)
-                var state = Online(q: queries + h0 &* hd, out: out + h0 &* hd, heads: hn, headDim: hd,
-                                   scale: scale, scores: scores)
+                var state = Online<E>(q: job.queries + h0 &* hd, out: job.out + h0 &* hd, heads: hn, headDim: hd,
+                                      scale: job.scale, scores: scores)
                 state.begin()
-                state.add(spans.0, rowStride: rowStride)
-                state.add(spans.1, rowStride: rowStride)
-                state.add(spans.2, rowStride: rowStride)
-                if let stats {
+                state.add(spans.0)
+                state.add(spans.1)
+                state.add(spans.2)
+                if let stats = job.stats {
                     for h in 0..<hn {
                         stats[2 &* (h0 &+ h)] = state.m[h]
                         stats[2 &* (h0 &+ h) &+ 1] = state.l[h]
@@ -118,26 +134,26 @@ public enum Attention {
         }
     }
 
-    /// Scalar reference of `attend`.
-    public static func attendReference(
+    /// Scalar reference of `attend`: every element converted to Double (scores, softmax, weighted sum).
+    public static func attendReference<E: AttentionElement>(
         queries: UnsafePointer<Float>, heads: Int, headDim hd: Int, scale: Float,
-        spans: (Span, Span, Span), rowStride: Int, out: UnsafeMutablePointer<Float>
+        spans: (Span<E>, Span<E>, Span<E>), out: UnsafeMutablePointer<Float>
     ) {
-        var rows: [(UnsafePointer<Float>, UnsafePointer<Float>)] = []
+        var rows: [(UnsafePointer<E>, UnsafePointer<E>)] = []
         for span in [spans.0, spans.1, spans.2] {
-            for i in 0..<span.count { rows.append((span.keys + i * rowStride, span.values + i * rowStride)) }
+            for i in 0..<span.count { rows.append((span.keys + i * span.rowStride, span.values + i * span.rowStride)) }
         }
         for h in 0..<heads {
             let q = queries + h * hd
             var s = rows.map { row in
-                Double(scale) * (0..<hd).reduce(0.0) { $0 + Double(q[$1]) * Double(row.0[$1]) }
+                Double(scale) * (0..<hd).reduce(0.0) { $0 + Double(q[$1]) * Double(E.load(row.0, $1)) }
             }
             let m = s.max() ?? 0
             s = s.map { exp($0 - m) }
             let total = s.reduce(0, +)
             for d in 0..<hd {
                 var acc = 0.0
-                for (j, row) in rows.enumerated() { acc += s[j] * Double(row.1[d]) }
+                for (j, row) in rows.enumerated() { acc += s[j] * Double(E.load(row.1, d)) }
                 out[h * hd + d] = Float(acc / total)
             }
         }

@@ -52,10 +52,16 @@ extension DecoderSession {
             forEachRow(n) { t in
                 rope(s.q + t * c.queryDim, heads: c.headCount, position: positions[t])
                 rope(s.k + t * c.kvDim, heads: c.headCountKV, position: positions[t])
-                if case let .sequences(caches, _) = rows {
+                switch rows {
+                case let .sequences(caches, _):
                     // Each row's own key and value go into its cache first; attention then reads only caches.
-                    caches[t].keyRow(layer: l, position: positions[t]).update(from: s.k + t * c.kvDim, count: c.kvDim)
-                    caches[t].valueRow(layer: l, position: positions[t]).update(from: s.v + t * c.kvDim, count: c.kvDim)
+                    caches[t].store(layer: l, position: positions[t], keys: s.k + t * c.kvDim, values: s.v + t * c.kvDim)
+                case .chunk where cacheType == .f16:
+                    // The chunk's own keys and values, rounded as the cache will hold them: a token sees the
+                    // same keys whether they come from this chunk or the cache (results do not depend on chunking).
+                    Float16.store(s.k + t * c.kvDim, into: s.k16 + t * c.kvDim, count: c.kvDim)
+                    Float16.store(s.v + t * c.kvDim, into: s.v16 + t * c.kvDim, count: c.kvDim)
+                case .chunk: break
                 }
             }
             switch rows {
@@ -190,27 +196,43 @@ extension DecoderSession {
                 check(l, attentionDifference(layer: l, tokens: n, caches: caches, cachedBelow: cachedBelow, positions: positions))
             }
         }
+        switch cacheType {
+        case .f16:
+            attention(layer: l, tokens: n, caches: caches, cachedBelow: cachedBelow, positions: positions,
+                      ownKeys: UnsafePointer(s.k16), ownValues: UnsafePointer(s.v16))
+        case .f32:
+            attention(layer: l, tokens: n, caches: caches, cachedBelow: cachedBelow, positions: positions,
+                      ownKeys: UnsafePointer(s.k), ownValues: UnsafePointer(s.v))
+        }
+    }
+
+    /// `attention` over caches of element type E, the chunk's own keys and values (tokens, kvDim) in `k`, `v`.
+    func attention<E: AttentionElement>(layer l: Int, tokens n: Int, caches: [KVCache], cachedBelow: [Int], positions: [Int],
+                                        ownKeys k: UnsafePointer<E>, ownValues v: UnsafePointer<E>) {
         let c = model.config
         let hd = c.headDim, kvDim = c.kvDim, heads = c.headCount
         let group = heads / c.headCountKV
         let scale = 1 / Float(hd).squareRoot()
         let window = c.window(layer: l)
-        let q = UnsafePointer(s.q), k = UnsafePointer(s.k), v = UnsafePointer(s.v), att = s.att
+        let q = UnsafePointer(s.q), att = s.att
         let threads = pool.threadCount
         /// The rows row t sees of KV head g, in order: the cached ones (lo ..< min(p + 1, p0); a rolling
-        /// buffer wraps at most once), then the chunk's own (rows j - p0 of s.k / s.v).
-        func spans(_ t: Int, _ g: Int) -> (Attention.Span, Attention.Span, Attention.Span) {
+        /// buffer wraps at most once; head g's rows are contiguous), then the chunk's own (rows j - p0 of
+        /// `k` / `v`, kvDim apart).
+        func spans(_ t: Int, _ g: Int) -> (Attention.Span<E>, Attention.Span<E>, Attention.Span<E>) {
             let p = positions[t]
             let cache = caches[caches.count == 1 ? 0 : t], p0 = cachedBelow[cachedBelow.count == 1 ? 0 : t]
             let lo = window.map { max(0, p - $0 + 1) } ?? 0
             let cachedEnd = max(lo, min(p + 1, p0)), slots = cache.slots[l]
             let cached = cachedEnd - lo, n1 = min(cached, slots - lo % slots)
-            func cacheSpan(_ j: Int, _ count: Int) -> Attention.Span {
-                Attention.Span(keys: UnsafePointer(cache.keyRow(layer: l, position: j)) + g * hd,
-                               values: UnsafePointer(cache.valueRow(layer: l, position: j)) + g * hd, count: count)
+            func cacheSpan(_ j: Int, _ count: Int) -> Attention.Span<E> {
+                Attention.Span(keys: UnsafePointer(cache.keys(E.self, layer: l, head: g, position: j)),
+                               values: UnsafePointer(cache.values(E.self, layer: l, head: g, position: j)),
+                               count: count, rowStride: hd)
             }
             let own = Attention.Span(keys: k + max(0, cachedEnd - p0) * kvDim + g * hd,
-                                     values: v + max(0, cachedEnd - p0) * kvDim + g * hd, count: p + 1 - cachedEnd)
+                                     values: v + max(0, cachedEnd - p0) * kvDim + g * hd, count: p + 1 - cachedEnd,
+                                     rowStride: kvDim)
             return (cacheSpan(lo, n1), cacheSpan(lo + n1, cached - n1), own)
         }
         if splitAttention(tokens: n, positions: positions, window: window) {
@@ -226,7 +248,7 @@ extension DecoderSession {
                 let run = min(group - h % group, last - job)
                 defer { job += run }
                 Attention.attend(queries: q + t * c.queryDim + h * hd, heads: run, headDim: hd, scale: scale,
-                                 spans: spans(t, h / group), rowStride: kvDim, out: att + t * c.queryDim + h * hd)
+                                 spans: spans(t, h / group), out: att + t * c.queryDim + h * hd)
             }
         }
     }
@@ -249,10 +271,10 @@ extension DecoderSession {
     /// `attention` with each (token, KV head) run's keys cut in one part per thread: every thread takes
     /// parts (`Attention.attendPart` into s.scores), then the parts of each run are merged
     /// (`Attention.merge`). Each key and value row is read once, and the threads share the work evenly.
-    func attentionSplitByKeys(tokens n: Int, group: Int, scale: Float,
-                              spans: (Int, Int) -> (Attention.Span, Attention.Span, Attention.Span)) {
+    func attentionSplitByKeys<E: AttentionElement>(tokens n: Int, group: Int, scale: Float,
+                                                   spans: (Int, Int) -> (Attention.Span<E>, Attention.Span<E>, Attention.Span<E>)) {
         let c = model.config
-        let hd = c.headDim, kvDim = c.kvDim, groups = c.headCountKV, threads = pool.threadCount
+        let hd = c.headDim, groups = c.headCountKV, threads = pool.threadCount
         let q = UnsafePointer(s.q), att = s.att, scratch = s.scores
         let parts = threads, stride = group * hd + 2 * group, jobs = n * groups * parts
         pool.run { thread in
@@ -263,8 +285,7 @@ extension DecoderSession {
                 let from = rows * i / parts, to = rows * (i + 1) / parts
                 let out = scratch + job * stride
                 Attention.attendPart(queries: q + t * c.queryDim + g * group * hd, heads: group, headDim: hd, scale: scale,
-                                     spans: Attention.slice(all, from: from, count: to - from, rowStride: kvDim),
-                                     rowStride: kvDim, out: out, stats: out + group * hd)
+                                     spans: Attention.slice(all, from: from, count: to - from), out: out, stats: out + group * hd)
             }
         }
         for tg in 0..<(n * groups) {
@@ -291,40 +312,61 @@ extension DecoderSession {
     }
 
     /// Reference of `attention`: one job per (token, query head), scores of every visible key, a softmax,
-    /// then the weighted sum of the values (`Ops.dot`, `Ops.softmax`, `Ops.axpy`).
+    /// then the weighted sum of the values (`Ops.dot`, `Ops.softmax`, `Ops.axpy` on each row converted to
+    /// Float, one element at a time).
     func attentionReference(layer l: Int, tokens n: Int, caches: [KVCache], cachedBelow: [Int], positions: [Int]) {
+        switch cacheType {
+        case .f16:
+            attentionReference(layer: l, tokens: n, caches: caches, cachedBelow: cachedBelow, positions: positions,
+                               ownKeys: UnsafePointer(s.k16), ownValues: UnsafePointer(s.v16))
+        case .f32:
+            attentionReference(layer: l, tokens: n, caches: caches, cachedBelow: cachedBelow, positions: positions,
+                               ownKeys: UnsafePointer(s.k), ownValues: UnsafePointer(s.v))
+        }
+    }
+
+    func attentionReference<E: AttentionElement>(layer l: Int, tokens n: Int, caches: [KVCache], cachedBelow: [Int],
+                                                 positions: [Int], ownKeys k: UnsafePointer<E>, ownValues v: UnsafePointer<E>) {
         let c = model.config
         let hd = c.headDim, kvDim = c.kvDim
         let group = c.headCount / c.headCountKV
         let scale = 1 / Float(hd).squareRoot()
         let window = c.window(layer: l)
-        let q = s.q, k = UnsafePointer(s.k), v = UnsafePointer(s.v), att = s.att, scoresBase = s.scores, context = s.context
+        let q = s.q, att = s.att, scoresBase = s.scores, context = s.context
         let jobs = n * c.headCount
         let threads = pool.threadCount
         pool.run { thread in
             let scores = scoresBase + thread * context
-            for job in (jobs * thread / threads)..<(jobs * (thread + 1) / threads) {
-                let t = job / c.headCount, h = job % c.headCount
-                let g = h / group
-                let p = positions[t]
-                let cache = caches[caches.count == 1 ? 0 : t], p0 = cachedBelow[cachedBelow.count == 1 ? 0 : t]
-                let lo = window.map { max(0, p - $0 + 1) } ?? 0
-                let qh = q + t * c.queryDim + h * hd
-                @inline(__always) func keyAt(_ j: Int) -> UnsafePointer<Float> {
-                    j < p0 ? UnsafePointer(cache.keyRow(layer: l, position: j)) + g * hd : k + (j - p0) * kvDim + g * hd
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: hd) { buffer in
+                let row = buffer.baseAddress.unsafelyUnwrapped
+                /// The hd elements at `p`, as floats in `row`.
+                func floats(_ p: UnsafePointer<E>) -> UnsafePointer<Float> {
+                    for i in 0..<hd { row[i] = E.load(p, i) }
+                    return UnsafePointer(row)
                 }
-                @inline(__always) func valueAt(_ j: Int) -> UnsafePointer<Float> {
-                    j < p0 ? UnsafePointer(cache.valueRow(layer: l, position: j)) + g * hd : v + (j - p0) * kvDim + g * hd
-                }
-                let len = p - lo + 1
-                for j in lo...p {
-                    scores[j - lo] = Ops.dot(qh, keyAt(j), hd) * scale
-                }
-                Ops.softmax(scores, len)
-                let out = att + t * c.queryDim + h * hd
-                out.initialize(repeating: 0, count: hd)
-                for j in lo...p {
-                    Ops.axpy(scores[j - lo], valueAt(j), out, hd)
+                for job in (jobs * thread / threads)..<(jobs * (thread + 1) / threads) {
+                    let t = job / c.headCount, h = job % c.headCount
+                    let g = h / group
+                    let p = positions[t]
+                    let cache = caches[caches.count == 1 ? 0 : t], p0 = cachedBelow[cachedBelow.count == 1 ? 0 : t]
+                    let lo = window.map { max(0, p - $0 + 1) } ?? 0
+                    let qh = q + t * c.queryDim + h * hd
+                    func keyAt(_ j: Int) -> UnsafePointer<E> {
+                        j < p0 ? UnsafePointer(cache.keys(E.self, layer: l, head: g, position: j)) : k + (j - p0) * kvDim + g * hd
+                    }
+                    func valueAt(_ j: Int) -> UnsafePointer<E> {
+                        j < p0 ? UnsafePointer(cache.values(E.self, layer: l, head: g, position: j)) : v + (j - p0) * kvDim + g * hd
+                    }
+                    let len = p - lo + 1
+                    for j in lo...p {
+                        scores[j - lo] = Ops.dot(qh, floats(keyAt(j)), hd) * scale
+                    }
+                    Ops.softmax(scores, len)
+                    let out = att + t * c.queryDim + h * hd
+                    out.initialize(repeating: 0, count: hd)
+                    for j in lo...p {
+                        Ops.axpy(scores[j - lo], floats(valueAt(j)), out, hd)
+                    }
                 }
             }
         }
@@ -334,8 +376,7 @@ extension DecoderSession {
     func storeKeysAndValues(layer l: Int, tokens n: Int, start p0: Int) {
         let kvDim = model.config.kvDim
         for t in max(0, n - cache.slots[l])..<n {
-            cache.keyRow(layer: l, position: p0 + t).update(from: s.k + t * kvDim, count: kvDim)
-            cache.valueRow(layer: l, position: p0 + t).update(from: s.v + t * kvDim, count: kvDim)
+            cache.store(layer: l, position: p0 + t, keys: s.k + t * kvDim, values: s.v + t * kvDim)
         }
     }
 }

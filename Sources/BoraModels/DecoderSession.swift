@@ -33,10 +33,15 @@ public final class DecoderSession: @unchecked Sendable {
     /// Where the next token goes.
     public var position: Int { cache.count }
 
-    public init(model: LlamaModel, contextLength: Int, threads: Int, maxBatch: Int = 32) {
+    /// The element type of this session's caches (`makeCache()`; `using` and `decode` take no other).
+    public let cacheType: KVCacheType
+
+    public init(model: LlamaModel, contextLength: Int, threads: Int, maxBatch: Int = 32, cacheType: KVCacheType = .f16) {
         self.model = model
+        self.cacheType = cacheType
         let c = model.config
-        cache = KVCache(kvDim: c.kvDim, contextLength: max(1, contextLength), windows: c.slidingWindows)
+        cache = KVCache(kvHeads: c.headCountKV, headDim: c.headDim, contextLength: max(1, contextLength),
+                        windows: c.slidingWindows, type: cacheType)
         self.maxBatch = max(1, maxBatch)
         pool = ThreadPool(threads: threads)
         s = Scratch(config: c, batch: self.maxBatch, context: max(1, contextLength), threads: pool.threadCount, weights: model.weights)
@@ -47,7 +52,8 @@ public final class DecoderSession: @unchecked Sendable {
     /// A new empty cache shaped for this model and this session's context length, for sequences that
     /// share this session's scratch and threads (`using(_:_:)`, `decode(_:caches:_:)`).
     public func makeCache() -> KVCache {
-        KVCache(kvDim: model.config.kvDim, contextLength: cache.contextLength, windows: model.config.slidingWindows)
+        KVCache(kvHeads: model.config.headCountKV, headDim: model.config.headDim, contextLength: cache.contextLength,
+                windows: model.config.slidingWindows, type: cacheType)
     }
 
     /// Runs `body` with `other` as the session's cache (`evaluate`, `next` and `reset` act on it).
@@ -136,8 +142,9 @@ public final class DecoderSession: @unchecked Sendable {
     }
 
     private func checkShape(of c: KVCache, index i: Int) throws {
-        guard c.kvDim == model.config.kvDim, c.layers == model.weights.layers.count, c.contextLength <= s.context else {
-            throw ModelError.invalidBatch("cache \(i) was made for another model or a longer context; make caches with makeCache()")
+        guard c.kvHeads == model.config.headCountKV, c.headDim == model.config.headDim, c.layers == model.weights.layers.count,
+              c.contextLength <= s.context, c.type == cacheType else {
+            throw ModelError.invalidBatch("cache \(i) was made for another model, a longer context or another cache type (\(c.type.rawValue), this session's is \(cacheType.rawValue)); make caches with makeCache()")
         }
     }
 

@@ -1,30 +1,56 @@
-/// Keys and values of past positions, per layer, (slots, kvDim) floats each. A layer with a sliding
-/// window W keeps a rolling buffer of min(W, context) slots (position p in slot p mod slots, as in
-/// mistral-inference's `RotatingBufferCache`), so its memory stops growing at W; other layers keep one
-/// slot per position of the context. Pages are allocated lazily by the OS as positions fill.
+import BoraKernels
+
+/// The element type of a KV cache: F16 (the default, as llama.cpp's; half the bytes for attention to
+/// read) or F32.
+public enum KVCacheType: String, Sendable, CaseIterable, Codable {
+    case f16, f32
+
+    /// Bytes per stored element.
+    public var elementBytes: Int {
+        switch self {
+        case .f16: MemoryLayout<Float16>.size
+        case .f32: MemoryLayout<Float>.size
+        }
+    }
+}
+
+/// Keys and values of past positions, per layer laid out per KV head, (kvHeads, slots, headDim) elements
+/// each, so one KV head's keys (and values) of consecutive positions are contiguous (llama.cpp's
+/// `k_cache` view per head). A layer with a sliding window W keeps a rolling buffer of min(W, context)
+/// slots (position p in slot p mod slots, as in mistral-inference's `RotatingBufferCache`), so its memory
+/// stops growing at W; other layers keep one slot per position of the context. Pages are allocated
+/// lazily by the OS as positions fill.
 public final class KVCache: @unchecked Sendable {
     /// Most positions a sequence may reach.
     public let contextLength: Int
-    public let kvDim: Int
+    public let kvHeads: Int
+    public let headDim: Int
+    public var kvDim: Int { kvHeads * headDim }
+    public let type: KVCacheType
     /// Slots per layer.
     public let slots: [Int]
     /// Positions filled so far.
     public internal(set) var count = 0
-    let keys: [UnsafeMutablePointer<Float>]
-    let values: [UnsafeMutablePointer<Float>]
+    /// Per layer: keys, then values, each (kvHeads, slots, headDim) elements of `type`.
+    let storage: [UnsafeMutableRawPointer]
 
-    public init(kvDim: Int, contextLength: Int, windows: [Int]) {
+    public init(kvHeads: Int, headDim: Int, contextLength: Int, windows: [Int], type: KVCacheType = .f16) {
         self.contextLength = contextLength
-        self.kvDim = kvDim
+        self.kvHeads = kvHeads
+        self.headDim = headDim
+        self.type = type
         slots = windows.map { $0 > 0 ? min($0, contextLength) : contextLength }
-        keys = slots.map { UnsafeMutablePointer<Float>.allocate(capacity: $0 * kvDim) }
-        values = slots.map { UnsafeMutablePointer<Float>.allocate(capacity: $0 * kvDim) }
+        storage = slots.map { n in
+            let p = UnsafeMutableRawPointer.allocate(byteCount: max(1, 2 * n * kvHeads * headDim * type.elementBytes), alignment: 64)
+            switch type {
+            case .f16: p.bindMemory(to: Float16.self, capacity: 2 * n * kvHeads * headDim)
+            case .f32: p.bindMemory(to: Float.self, capacity: 2 * n * kvHeads * headDim)
+            }
+            return p
+        }
     }
 
-    deinit {
-        keys.forEach { $0.deallocate() }
-        values.forEach { $0.deallocate() }
-    }
+    deinit { storage.forEach { $0.deallocate() } }
 
     public var layers: Int { slots.count }
 
@@ -42,20 +68,40 @@ public final class KVCache: @unchecked Sendable {
 
     /// Bytes in use for `positions` positions.
     public func bytes(forPositions positions: Int) -> Int {
-        Self.bytes(kvDim: kvDim, windows: slots, positions: positions)
+        Self.bytes(kvDim: kvDim, windows: slots, positions: positions, type: type)
     }
 
     /// Bytes a cache holds after `positions` positions, for layers with these windows (0: none):
-    /// 2 (keys and values) x sum over layers of min(window, positions) x kvDim x 4 bytes.
-    public static func bytes(kvDim: Int, windows: [Int], positions: Int) -> Int {
-        2 * windows.reduce(0) { $0 + ($1 > 0 ? min($1, positions) : positions) } * kvDim * MemoryLayout<Float>.size
+    /// 2 (keys and values) x sum over layers of min(window, positions) x kvDim x element bytes.
+    public static func bytes(kvDim: Int, windows: [Int], positions: Int, type: KVCacheType = .f16) -> Int {
+        2 * windows.reduce(0) { $0 + ($1 > 0 ? min($1, positions) : positions) } * kvDim * type.elementBytes
     }
 
-    @inline(__always) func keyRow(layer l: Int, position p: Int) -> UnsafeMutablePointer<Float> {
-        keys[l] + (p % slots[l]) * kvDim
+    /// KV head g's key row of position p in layer l; the rows of the next positions follow it (headDim
+    /// elements apart) up to the end of the rolling buffer. `E` must be the cache's type.
+    @inline(__always) func keys<E: AttentionElement>(_: E.Type, layer l: Int, head g: Int, position p: Int) -> UnsafeMutablePointer<E> {
+        storage[l].assumingMemoryBound(to: E.self) + (g * slots[l] + p % slots[l]) * headDim
     }
 
-    @inline(__always) func valueRow(layer l: Int, position p: Int) -> UnsafeMutablePointer<Float> {
-        values[l] + (p % slots[l]) * kvDim
+    /// As `keys`, for the values.
+    @inline(__always) func values<E: AttentionElement>(_: E.Type, layer l: Int, head g: Int, position p: Int) -> UnsafeMutablePointer<E> {
+        storage[l].assumingMemoryBound(to: E.self) + ((kvHeads + g) * slots[l] + p % slots[l]) * headDim
+    }
+
+    /// Stores position p's keys and values of layer l, kvDim floats each (all KV heads), rounded to the
+    /// cache's type.
+    func store(layer l: Int, position p: Int, keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>) {
+        switch type {
+        case .f16: store(Float16.self, layer: l, position: p, keys: k, values: v)
+        case .f32: store(Float.self, layer: l, position: p, keys: k, values: v)
+        }
+    }
+
+    private func store<E: AttentionElement>(_: E.Type, layer l: Int, position p: Int, keys k: UnsafePointer<Float>,
+                                             values v: UnsafePointer<Float>) {
+        for g in 0..<kvHeads {
+            E.store(k + g * headDim, into: keys(E.self, layer: l, head: g, position: p), count: headDim)
+            E.store(v + g * headDim, into: values(E.self, layer: l, head: g, position: p), count: headDim)
+        }
     }
 }

@@ -12,6 +12,8 @@ final class Scratch {
     /// Attention scores, `context` floats per thread.
     let scores: UnsafeMutablePointer<Float>
     let context: Int
+    /// A chunk's keys and values rounded to F16 (batch, kvDim), as an F16 cache will hold them.
+    let k16, v16: UnsafeMutablePointer<Float16>
     private var all: [UnsafeMutablePointer<Float>] = []
 
     init(config c: LlamaConfig, batch: Int, context: Int, threads: Int, weights: LlamaWeights) {
@@ -35,6 +37,10 @@ final class Scratch {
         expertOut = make(c.expertCount > 0 ? batch * c.embeddingLength : 1)
         scores = make(threads * context)
         self.context = context
+        k16 = .allocate(capacity: max(1, batch * c.kvDim))
+        v16 = .allocate(capacity: max(1, batch * c.kvDim))
+        k16.initialize(repeating: 0, count: max(1, batch * c.kvDim))
+        v16.initialize(repeating: 0, count: max(1, batch * c.kvDim))
         all = [x, xn, q, k, v, att, o, gate, up, logits, scores, routerLogits, expertIn, expertOut]
         var stride = 64
         var matrices = [weights.output]
@@ -55,5 +61,7 @@ final class Scratch {
     deinit {
         all.forEach { $0.deallocate() }
         xq.deallocate()
+        k16.deallocate()
+        v16.deallocate()
     }
 }

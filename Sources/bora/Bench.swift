@@ -15,6 +15,7 @@ struct Bench: ParsableCommand {
         """)
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var cache: CacheOptions
     @Option(name: [.customLong("n-prompt"), .customShort("p")], help: "Prompt lengths, comma-separated (0: no pp test).")
     var prompt: String = "512"
     @Option(name: [.customLong("n-gen"), .customShort("n")], help: "Generated-token counts, comma-separated (0: no tg test).")
@@ -64,7 +65,7 @@ struct Bench: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let loaded = try LoadedModel(path: try modelOptions.path())
-            let bench = Benchmark(model: loaded, batch: batch)
+            let bench = Benchmark(model: loaded, batch: batch, cacheType: cache.cacheType)
             if bandwidth {
                 let rows = try threadCounts.map { (t) throws(EngineError) in try bench.bandwidthBound(threads: t) }
                 if json { print(try BoraCLI.json(rows)); return }

@@ -27,6 +27,7 @@ struct Generate: ParsableCommand {
     var slidingWindow: Int?
     @OptionGroup var sampling: SamplingOptions
     @OptionGroup var threads: ThreadOptions
+    @OptionGroup var cache: CacheOptions
     @Flag(help: "Print one JSON object at the end instead of streaming text.")
     var json = false
     @Option(name: .customLong("grammar"), help: "Constrain the output to a GBNF grammar file (docs/grammar.md).")
@@ -61,8 +62,9 @@ struct Generate: ParsableCommand {
                 prompt = try loaded.tokenize(self.prompt ?? "")
             }
             let capacity = context ?? prompt.count + maxTokens
-            try checkMemory(loaded, positions: capacity)
-            let session = DecoderSession(model: loaded.model, contextLength: capacity, threads: threads.count)
+            try checkMemory(loaded, positions: capacity, cacheType: cache.cacheType)
+            let session = DecoderSession(model: loaded.model, contextLength: capacity, threads: threads.count,
+                                         cacheType: cache.cacheType)
             let generator = Generator(loaded: loaded, session: session)
             var constraint: TokenConstraint?
             if let grammar { constraint = try loaded.constraint(for: grammar) }

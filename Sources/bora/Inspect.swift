@@ -15,6 +15,7 @@ struct Inspect: ParsableCommand {
     @Argument(help: "A GGUF file (or, with --kv-cache, a checkpoint directory).") var file: String
     @Option(name: .customLong("kv-cache"), help: "Instead, print the KV-cache bytes at these sequence lengths (comma-separated), with the model's window and without.")
     var kvCache: String?
+    @OptionGroup var cache: CacheOptions
     @Option(name: .customLong("sliding-window"), help: "With --kv-cache: the window to assume instead of the model's.")
     var slidingWindow: Int?
 
@@ -63,17 +64,20 @@ struct Inspect: ParsableCommand {
 }
 
 extension Inspect {
-    /// KV-cache bytes (F32 keys and values) against sequence length, with the window and without.
+    /// KV-cache bytes (keys and values of --cache-type, F16 by default) against sequence length, with the
+    /// window and without.
     func printCacheSizes(_ lengths: String) throws {
         var config = try LlamaConfig(path: try ModelStore().resolve(file))
         if let slidingWindow { config.setSlidingWindow(slidingWindow) }
         let windows = config.slidingWindows
         let label = Set(windows).count == 1 ? (windows.first ?? 0 > 0 ? "window \(windows[0])" : "no window") : "per-layer windows \(windows)"
-        print("| tokens | KV cache, \(label) | KV cache, no window |")
+        let kind = cache.cacheType.rawValue.uppercased()
+        print("| tokens | \(kind) KV cache, \(label) | \(kind) KV cache, no window |")
         print("|---|---|---|")
         for n in try parseTokenIds(lengths) {
-            let with = KVCache.bytes(kvDim: config.kvDim, windows: windows, positions: n)
-            let without = KVCache.bytes(kvDim: config.kvDim, windows: [Int](repeating: 0, count: config.blockCount), positions: n)
+            let with = KVCache.bytes(kvDim: config.kvDim, windows: windows, positions: n, type: cache.cacheType)
+            let without = KVCache.bytes(kvDim: config.kvDim, windows: [Int](repeating: 0, count: config.blockCount), positions: n,
+                                        type: cache.cacheType)
             print("| \(n) | \(mebibytes(with)) | \(mebibytes(without)) |")
         }
     }

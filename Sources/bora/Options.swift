@@ -68,6 +68,13 @@ struct ThreadOptions: ParsableArguments {
     }
 }
 
+struct CacheOptions: ParsableArguments {
+    @Option(name: .customLong("cache-type"), help: "KV cache element type for keys and values: f16 (half the memory and the bytes attention reads, as llama.cpp's default) or f32.")
+    var cacheType: KVCacheType = .f16
+}
+
+extension KVCacheType: ExpressibleByArgument {}
+
 struct SamplingOptions: ParsableArguments {
     @Option(help: "Sampling temperature; 0 is greedy.") var temperature: Float = 0.8
     @Option(name: .customLong("top-k"), help: "Keep the K most likely tokens (0: off).") var topK: Int = 40
@@ -94,8 +101,8 @@ struct SamplingOptions: ParsableArguments {
 
 /// Refuses, before any KV cache is allocated, a model whose weights, KV caches for `positions` positions
 /// (one per session) and scratch do not fit in the available memory; the error gives the numbers and advice.
-func checkMemory(_ loaded: LoadedModel, positions: Int, sessions: Int = 1) throws {
-    try MemoryEstimate(model: loaded, positions: positions, sessions: sessions).check(model: loaded.path)
+func checkMemory(_ loaded: LoadedModel, positions: Int, sessions: Int = 1, cacheType: KVCacheType = .f16) throws {
+    try MemoryEstimate(model: loaded, positions: positions, sessions: sessions, cacheType: cacheType).check(model: loaded.path)
 }
 
 /// Runs a command body, turning Bora's errors into a message on stderr and exit status 1.

@@ -16,6 +16,7 @@ struct Perplexity: ParsableCommand {
     @Option(help: "The text file to score.") var file: String
     @Option(help: "Tokens per window.") var context: Int = 512
     @OptionGroup var threads: ThreadOptions
+    @OptionGroup var cache: CacheOptions
     @Flag(help: "Print {tokens, perplexity, nll, argmax} as JSON.") var json = false
 
     func validate() throws {
@@ -37,7 +38,8 @@ struct Perplexity: ParsableCommand {
             }
             let text = String(decoding: data, as: UTF8.self)
             let tokens = try loaded.tokenize(text)
-            let session = DecoderSession(model: loaded.model, contextLength: context, threads: threads.count)
+            let session = DecoderSession(model: loaded.model, contextLength: context, threads: threads.count,
+                                         cacheType: cache.cacheType)
             var nll: [Double] = []
             var argmax: [Int] = []
             var used = 0

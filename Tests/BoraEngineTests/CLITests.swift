@@ -196,7 +196,16 @@ struct CLI {
         let r = try CLI.run(["inspect", TestPaths.repo.appendingPathComponent("docs/examples/mistral-7b-v0.1").path,
                              "--kv-cache", "4096,32768"])
         #expect(r.status == 0)
-        #expect(r.stdout.contains("| 32768 | 1024.0 MiB | 8192.0 MiB |"))
+        #expect(r.stdout.contains("| tokens | F16 KV cache, window 4096 | F16 KV cache, no window |"))
+        #expect(r.stdout.contains("| 32768 | 512.0 MiB | 4096.0 MiB |"))
+        let f32 = try CLI.run(["inspect", TestPaths.repo.appendingPathComponent("docs/examples/mistral-7b-v0.1").path,
+                               "--kv-cache", "4096,32768", "--cache-type", "f32"])
+        #expect(f32.status == 0)
+        #expect(f32.stdout.contains("| 32768 | 1024.0 MiB | 8192.0 MiB |"))
+        let bad = try CLI.run(["inspect", TestPaths.repo.appendingPathComponent("docs/examples/mistral-7b-v0.1").path,
+                               "--kv-cache", "4096", "--cache-type", "q8"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("--cache-type"))
     }
 }
 

@@ -25,16 +25,17 @@ import Testing
         }
 
         /// `parts` > 0: the rows cut in that many slices (`Attention.slice`), each through `attendPart`, then
-        /// `merge`d.
-        func run(split a: Int, _ b: Int, reference: Bool, parts: Int = 0) -> [Float] {
+        /// `merge`d. Keys and values stored as `E` (rounded to it).
+        func run<E: AttentionElement>(_: E.Type = Float.self, split a: Int, _ b: Int, reference: Bool, parts: Int = 0) -> [Float] {
             var out = [Float](repeating: .nan, count: heads * hd + 1)
+            let k = Self.rounded(self.k, to: E.self), v = Self.rounded(self.v, to: E.self)
             q.withUnsafeBufferPointer { qp in
                 k.withUnsafeBufferPointer { kp in
                     v.withUnsafeBufferPointer { vp in
                         out.withUnsafeMutableBufferPointer { op in
                             let k0 = kp.baseAddress! + 2, v0 = vp.baseAddress! + 1   // offset into the row
-                            func span(_ lo: Int, _ hi: Int) -> Attention.Span {
-                                Attention.Span(keys: k0 + lo * stride, values: v0 + lo * stride, count: hi - lo)
+                            func span(_ lo: Int, _ hi: Int) -> Attention.Span<E> {
+                                Attention.Span(keys: k0 + lo * stride, values: v0 + lo * stride, count: hi - lo, rowStride: stride)
                             }
                             let spans = (span(0, a), span(a, b), span(b, rows))
                             let scale = 2 / Float(hd).squareRoot()
@@ -46,18 +47,18 @@ import Testing
                                         let from = rows * i / parts, to = rows * (i + 1) / parts
                                         let part = bp.baseAddress! + i * partStride
                                         Attention.attendPart(queries: qp.baseAddress!, heads: heads, headDim: hd, scale: scale,
-                                                             spans: Attention.slice(spans, from: from, count: to - from, rowStride: stride),
-                                                             rowStride: stride, out: part, stats: part + heads * hd)
+                                                             spans: Attention.slice(spans, from: from, count: to - from),
+                                                             out: part, stats: part + heads * hd)
                                     }
                                     Attention.merge(UnsafePointer(bp.baseAddress!), count: parts, partStride: partStride, heads: heads,
                                                     headDim: hd, out: op.baseAddress!)
                                 }
                             } else if reference {
                                 Attention.attendReference(queries: qp.baseAddress!, heads: heads, headDim: hd, scale: scale,
-                                                          spans: spans, rowStride: stride, out: op.baseAddress!)
+                                                          spans: spans, out: op.baseAddress!)
                             } else {
                                 Attention.attend(queries: qp.baseAddress!, heads: heads, headDim: hd, scale: scale,
-                                                 spans: spans, rowStride: stride, out: op.baseAddress!)
+                                                 spans: spans, out: op.baseAddress!)
                             }
                         }
                     }
@@ -65,6 +66,13 @@ import Testing
             }
             #expect(out[heads * hd].isNaN, "wrote past the heads")
             return Array(out.prefix(heads * hd))
+        }
+
+        static func rounded<E: AttentionElement>(_ x: [Float], to: E.Type) -> [E] {
+            let out = UnsafeMutablePointer<E>.allocate(capacity: x.count)
+            defer { out.deallocate() }
+            x.withUnsafeBufferPointer { E.store($0.baseAddress!, into: out, count: x.count) }
+            return Array(UnsafeBufferPointer(start: out, count: x.count))
         }
     }
 

@@ -47,11 +47,11 @@ public final class BatchGenerator: @unchecked Sendable {
         self.loaded = loaded
         self.contextLength = max(1, contextLength)
         capacity = max(1, sequences)
-        session = DecoderSession(model: loaded.model, contextLength: self.contextLength, threads: threads,
-                                 maxBatch: max(32, capacity))
+        let session = DecoderSession(model: loaded.model, contextLength: self.contextLength, threads: threads,
+                                     maxBatch: max(32, capacity))
+        self.session = session
         choreCache = session.makeCache()
-        idleCaches = (0..<capacity).map { _ in KVCache(kvDim: loaded.config.kvDim, contextLength: max(1, contextLength),
-                                                          windows: loaded.config.slidingWindows) }
+        idleCaches = (0..<capacity).map { _ in session.makeCache() }
     }
 
     deinit { shutdown() }
