@@ -27,7 +27,7 @@ import Testing
         #expect(adapter.scale == 2) // alpha 8 / r 4
         for (scale, pick) in [(Float(1), \Golden.Sequence.logits), (Float(0.5), \Golden.Sequence.logitsHalf)] {
             let model = try LlamaModel(path: Self.dir.appendingPathComponent(base).path, adapters: [ScaledAdapter(adapter, scale: scale)])
-            let session = DecoderSession(model: model, contextLength: 64, threads: 2)
+            let session = DecoderSession(model: model, contextLength: 64, threads: 2, cacheType: .f32)  // peft's F32 keys
             for seq in golden.sequences {
                 session.reset()
                 var worst = 0.0
@@ -46,7 +46,7 @@ import Testing
         let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: Self.lora.appendingPathComponent("golden.json")))
         let adapter = ScaledAdapter(try LoRAAdapter(path: Self.lora.path), scale: 0.5)
         let model = try LlamaModel(path: Self.dir.appendingPathComponent(base).path)
-        let session = DecoderSession(model: model, contextLength: 64, threads: 2)
+        let session = DecoderSession(model: model, contextLength: 64, threads: 2, cacheType: .f32)  // peft's F32 keys
         session.adapter = adapter
         let seq = golden.sequences[0]
         var worst = 0.0

@@ -30,7 +30,8 @@ import Testing
         let dir = Self.root.appendingPathComponent(name)
         let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: dir.appendingPathComponent("golden.json")))
         let model = try LlamaModel(path: dir.appendingPathComponent(source).path)
-        let session = DecoderSession(model: model, contextLength: 128, threads: 2, maxBatch: 16)
+        let session = DecoderSession(model: model, contextLength: 128, threads: 2, maxBatch: 16,
+                                     cacheType: .f32)  // transformers' F32 keys
         for seq in golden.sequences {
             session.reset()
             var worst = 0.0
