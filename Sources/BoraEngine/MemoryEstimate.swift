@@ -2,8 +2,9 @@ import BoraModels
 import Foundation
 
 /// The memory a model needs to run: its weights (memory-mapped, all read every token), the KV cache (F16
-/// unless `cacheType` says otherwise) of each session for `positions` positions, and each session's activation scratch for a batch of `batch`
-/// tokens (logits of each row included). Used before loading by run, generate, serve and bench.
+/// unless `cacheType` says otherwise) of each session for `positions` positions, and each session's
+/// activation scratch for a batch of `batch` tokens (logits of each row included). Used before loading by
+/// run, generate, serve and bench.
 public struct MemoryEstimate: Sendable, Equatable {
     public var weights: Int
     public var kvCache: Int
