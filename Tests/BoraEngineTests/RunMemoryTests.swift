@@ -10,8 +10,9 @@ import Testing
         let one = MemoryEstimate(model: loaded, positions: 100)
         let two = MemoryEstimate(model: loaded, positions: 100, sessions: 2)
         #expect(one.weights == loaded.model.weightBytes)
-        // K and V in F32 for each layer, for at most its window.
-        #expect(one.kvCache == 2 * c.slidingWindows.reduce(0) { $0 + ($1 > 0 ? min($1, 100) : 100) } * c.kvDim * 4)
+        // K and V in F16 (2 bytes) for each layer, for at most its window; F32 (4 bytes) on request.
+        #expect(one.kvCache == 2 * c.slidingWindows.reduce(0) { $0 + ($1 > 0 ? min($1, 100) : 100) } * c.kvDim * 2)
+        #expect(MemoryEstimate(model: loaded, positions: 100, cacheType: .f32).kvCache == 2 * one.kvCache)
         #expect(two.kvCache == 2 * one.kvCache && two.scratch == 2 * one.scratch && two.weights == one.weights)
         #expect(one.total == one.weights + one.kvCache + one.scratch)
     }

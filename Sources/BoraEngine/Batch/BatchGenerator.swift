@@ -43,12 +43,13 @@ public final class BatchGenerator: @unchecked Sendable {
     /// - Parameters:
     ///   - sequences: generations decoded together at most; more wait in line.
     ///   - threads: threads of the matrix products (shared by all sequences).
-    public init(loaded: LoadedModel, contextLength: Int, sequences: Int, threads: Int) {
+    ///   - cacheType: the element type of the sequences' KV caches.
+    public init(loaded: LoadedModel, contextLength: Int, sequences: Int, threads: Int, cacheType: KVCacheType = .f16) {
         self.loaded = loaded
         self.contextLength = max(1, contextLength)
         capacity = max(1, sequences)
         let session = DecoderSession(model: loaded.model, contextLength: self.contextLength, threads: threads,
-                                     maxBatch: max(32, capacity))
+                                     maxBatch: max(32, capacity), cacheType: cacheType)
         self.session = session
         choreCache = session.makeCache()
         idleCaches = (0..<capacity).map { _ in session.makeCache() }
