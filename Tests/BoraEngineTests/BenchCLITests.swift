@@ -49,6 +49,12 @@ import Testing
         #expect(table.stdout.contains("pp3 @ d17") && table.stdout.contains("tg2 x2 @ d17"))
     }
 
+    @Test func cacheTypeOption() throws {
+        let r = try CLI.run(["bench", "--model", model, "-p", "4", "-n", "2", "-t", "1", "-r", "1", "-d", "8", "--cache-type", "f32", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        try expectFailure(["bench", "--model", model, "--cache-type", "q4_0"], mentions: ["--cache-type"])
+    }
+
     @Test func depthBeyondTheContext() throws {
         // SmolLM2's context is 8,192 positions.
         try expectFailure(["bench", "--model", model, "-p", "512", "-n", "0", "-d", "0,8000"],

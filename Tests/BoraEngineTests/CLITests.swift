@@ -115,6 +115,11 @@ struct CLI {
         #expect(nll.count == tokens - windows)
         let ppl = try #require(d["perplexity"] as? Double)
         #expect(ppl > 5 && ppl < 60)
+        // An F32 KV cache: rounding keys and values to F16 (the default) moves the perplexity a little.
+        let f32 = try CLI.json(["perplexity", "--model", model, "--file", TestPaths.fixture("text/apache-2.0.txt"),
+                                "--context", "128", "--cache-type", "f32", "--json"])
+        let pplF32 = try #require(f32["perplexity"] as? Double)
+        #expect(pplF32 != ppl && abs(pplF32 - ppl) / pplF32 < 0.02, "F16 \(ppl), F32 \(pplF32)")
     }
 
     @Test func inspect() throws {
