@@ -18,6 +18,7 @@ struct Score: ParsableCommand {
     @Option(name: .customLong("sliding-window"), help: "Attention window in tokens, overriding the model's (0: none).")
     var slidingWindow: Int?
     @OptionGroup var threads: ThreadOptions
+    @OptionGroup var cache: CacheOptions
     @Flag(help: "Print JSON (the only output format).") var json = false
 
     struct Output: Encodable {
@@ -31,7 +32,8 @@ struct Score: ParsableCommand {
             let ids = try parseTokenIds(tokens)
             guard last >= 0 else { throw EngineError.invalidParameter("--last must be 0 or more, got \(last)") }
             let loaded = try LoadedModel(path: try modelOptions.path(), slidingWindow: slidingWindow, adapters: try adapterOptions.adapters())
-            let session = DecoderSession(model: loaded.model, contextLength: ids.count, threads: threads.count)
+            let session = DecoderSession(model: loaded.model, contextLength: ids.count, threads: threads.count,
+                                         cacheType: cache.cacheType)
             var logits: [[Float]] = []
             let s = try session.score(ids, keepLast: last) { _, row in logits.append(Array(row)) }
             print(try BoraCLI.json(Output(argmax: s.argmax, nll: s.nll, logits: logits)))

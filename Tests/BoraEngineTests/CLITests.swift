@@ -103,6 +103,8 @@ struct CLI {
         #expect(logits.count == 2 && logits.allSatisfy { $0.count == 49152 })
         // After "The capital of France is" the model's favourite is " Paris".
         #expect((d["argmax"] as? [Int])?.last == 7042)
+        let f32 = try CLI.json(["score", "--model", model, "--tokens", "504,3575,282,4649,314", "--cache-type", "f32", "--json"])
+        #expect((f32["argmax"] as? [Int])?.last == 7042)
     }
 
     @Test func perplexityJSON() throws {
