@@ -16,7 +16,7 @@ public final class GrammarMatcher {
     static let maxNodes = 2_000_000
 
     private(set) var nodePos: [Int32] = []
-    private var nodeParent: [Int32] = []
+    private(set) var nodeParent: [Int32] = []
     private var nodeDistance: [Int] = []
     private var nodeIndex: [UInt64: Int32] = [:]
     private(set) var sets: [[Int32]] = [[]]
@@ -105,7 +105,7 @@ public final class GrammarMatcher {
         }
     }
 
-    private func node(_ pos: Int, _ parent: Int32) throws(GrammarError) -> Int32 {
+    func node(_ pos: Int, _ parent: Int32) throws(GrammarError) -> Int32 {
         let key = UInt64(UInt32(pos)) << 32 | UInt64(UInt32(bitPattern: parent))
         if let n = nodeIndex[key] { return n }
         guard nodePos.count < Self.maxNodes else { throw .tooAmbiguous }
@@ -118,7 +118,7 @@ public final class GrammarMatcher {
         return n
     }
 
-    private func intern(_ stacks: [Int32]) throws(GrammarError) -> State {
+    func intern(_ stacks: [Int32]) throws(GrammarError) -> State {
         let key = Array(Set(stacks)).sorted()
         if let s = setIndex[key] { return s }
         guard sets.count < Self.maxNodes else { throw .tooAmbiguous }
