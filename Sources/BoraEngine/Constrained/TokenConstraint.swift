@@ -16,9 +16,9 @@ public final class TokenConstraint {
     /// Grammar state and the leading bytes of a character split across tokens.
     private(set) var state: GrammarMatcher.State
     private(set) var partial = UTF8Partial()
-    private var cache: [UInt64: MaskEntry] = [:]
+    @exclusivity(unchecked) private var cache: [UInt64: MaskEntry] = [:]
     /// Finishing cost in tokens per (state, partial) key.
-    private var costs: [UInt64: Int] = [:]
+    @exclusivity(unchecked) private var costs: [UInt64: Int] = [:]
     /// Masked logits, reused across steps (sampling with a mask).
     var logitScratch: [Float] = []
 
@@ -262,7 +262,7 @@ public final class TokenConstraint {
     private func computeMask(from key: UInt64, costLimit: Int?) throws(GrammarError) -> MaskEntry {
         var words = [UInt64](repeating: 0, count: (trie.vocabularySize + 63) / 64)
         var next = Set<UInt64>()
-        var lastKey = UInt64.max, lastFits = true, maxBytes = 0
+        var maxBytes = 0
         let (start, startPartial) = Self.unpack(key)
         if startPartial.pending == 0 && matcher.accepts(start) {
             for t in trie.endOfGeneration { words[t >> 6] |= 1 << UInt64(t & 63) }
@@ -272,6 +272,8 @@ public final class TokenConstraint {
         var partials = [UTF8Partial](repeating: UTF8Partial(), count: trie.maxDepth + 1)
         states[0] = start
         partials[0] = startPartial
+        var depthKey = [UInt64](repeating: .max, count: trie.maxDepth + 1)
+        var depthFits = [Bool](repeating: true, count: trie.maxDepth + 1)
         let byte = trie.byte, depth = trie.depth, subtreeEnd = trie.subtreeEnd
         let tokenStart = trie.tokenStart, tokenEnd = trie.tokenEnd
         var i = 0
@@ -286,14 +288,16 @@ public final class TokenConstraint {
             partials[d] = p
             let lo = Int(tokenStart[i]), hi = Int(tokenEnd[i])
             if lo < hi {
+                // Token ends at one depth mostly reach one state (inside a string: the state after d characters),
+                // so the last key seen at each depth saves the set and the costs most of the work.
                 let key = Self.key(s, p)
-                if key != lastKey {
-                    lastKey = key
+                if key != depthKey[d] {
+                    depthKey[d] = key
                     next.insert(key)
                     maxBytes = max(maxBytes, try completionLength(s, p))
-                    if let costLimit { lastFits = try cost(key) <= costLimit }
+                    if let costLimit { depthFits[d] = try cost(key) <= costLimit }
                 }
-                if lastFits {
+                if depthFits[d] {
                     for k in lo..<hi {
                         let t = Int(trie.tokenIds[k])
                         words[t >> 6] |= 1 << UInt64(t & 63)
