@@ -57,19 +57,12 @@ public final class GrammarMatcher {
         }
         let key = UInt64(UInt32(bitPattern: s)) << 21 | UInt64(c)
         if c >= 128, let hit = advanceMemo[key] { return hit }
-        var out: [Int32] = []
-        work = 0
-        for node in sets[Int(s)] where node != Self.accept {
-            let pos = Int(nodePos[Int(node)])
-            guard case let .chars(k) = grammar.elements[pos], grammar.classes[k].contains(c) else { continue }
-            try expand(pos + 1, parent: nodeParent[Int(node)], into: &out)
-        }
-        let next = try intern(out)
+        let next = try advanceReference(s, c)
         if c < 128 { asciiNext[Int(s) << 7 | Int(c)] = next } else { advanceMemo[key] = next }
         return next
     }
 
-    /// Reference of `advance`: the stacks that accept `c`, expanded one by one, without the memo tables.
+    /// `advance` without the memo tables (its reference): the stacks that accept `c`, expanded one by one.
     package func advanceReference(_ s: State, _ c: UInt32) throws(GrammarError) -> State {
         if s == 0 { return 0 }
         var out: [Int32] = []
