@@ -49,6 +49,31 @@ import Testing
         #expect(try array.advance(one, text: "22, 3,") == one)
     }
 
+    /// `advance` fills a state's ASCII row at once, one expansion per group of characters that the same stacks
+    /// accept: every entry equals the reference (each character expanded on its own), at every state of
+    /// seeded random walks over a schema with strings, escapes, numbers, enums and arrays.
+    @Test func asciiRowEqualsPerCharacterSteps() throws {
+        let grammar = try JSONSchemaCompiler.grammar(schema: try schema(#"{"type":"object","properties":{"s":{"type":"string","maxLength":20},"n":{"type":"number"},"e":{"enum":["a\"b","c"]},"l":{"type":"array","items":{"type":"integer"}}},"required":["s","n","e","l"]}"#))
+        let m = try GrammarMatcher(grammar)
+        var rng = SplitMix64(seed: 9)
+        var checked = 0
+        for _ in 0..<20 {
+            var s = m.initial
+            for _ in 0..<60 {
+                var ok: [UInt32] = []
+                for c in UInt32(0)..<128 {
+                    let fast = try m.advance(s, c)
+                    #expect(fast == (try m.advanceReference(s, c)), "state \(s), character \(c)")
+                    if fast != 0 { ok.append(c) }
+                    checked += 1
+                }
+                guard !ok.isEmpty else { break }
+                s = try m.advance(s, ok[Int(rng.next() % UInt64(ok.count))])
+            }
+        }
+        #expect(checked > 10_000)
+    }
+
     @Test func badGrammarsAreClearErrors() {
         #expect(throws: GrammarError.leftRecursion("root")) { try Grammar(gbnf: #"root ::= root "a" | "b""#) }
         #expect(throws: GrammarError.admitsNoString) { try Grammar(gbnf: #"root ::= "a" root"#) }

@@ -131,6 +131,7 @@ struct GrammarBuilder {
         g.analyse()
         try g.checkLeftRecursion()
         guard g.ruleMinBytes[root] < Grammar.infinite else { throw .admitsNoString }
+        g.repetitions = g.findRepetitions()
         return g
     }
 }

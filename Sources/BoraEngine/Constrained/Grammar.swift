@@ -23,6 +23,8 @@ public struct Grammar: Sendable {
     var suffixMinBytes: [Int] = []
     /// Shortest UTF-8 length of each rule.
     var ruleMinBytes: [Int] = []
+    /// Long repetitions, whose states can share masks (`findRepetitions`).
+    var repetitions = Repetitions()
 
     static let infinite = Int.max / 4
 

@@ -15,17 +15,17 @@ public final class GrammarMatcher {
     /// Most distinct stacks and states kept before refusing (bounds memory on adversarial grammars).
     static let maxNodes = 2_000_000
 
-    private(set) var nodePos: [Int32] = []
-    private var nodeParent: [Int32] = []
-    private var nodeDistance: [Int] = []
+    @exclusivity(unchecked) private(set) var nodePos: [Int32] = []
+    @exclusivity(unchecked) private(set) var nodeParent: [Int32] = []
+    @exclusivity(unchecked) private var nodeDistance: [Int] = []
     private var nodeIndex: [UInt64: Int32] = [:]
-    private(set) var sets: [[Int32]] = [[]]
-    private var setDistance: [Int] = [Grammar.infinite]
+    @exclusivity(unchecked) private(set) var sets: [[Int32]] = [[]]
+    @exclusivity(unchecked) private var setDistance: [Int] = [Grammar.infinite]
     private var setIndex: [[Int32]: Int32] = [[]: 0]
     private var advanceMemo: [UInt64: State] = [:]
     /// `advance` results for ASCII, 128 per state (-1: not computed yet): one flat array read on the mask
     /// walk's hot path instead of a hash lookup.
-    private var asciiNext = [State](repeating: 0, count: 128)
+    @exclusivity(unchecked) private var asciiNext = [State](repeating: 0, count: 128)
     private var work = 0
     public private(set) var initial: State = 0
 
@@ -50,9 +50,21 @@ public final class GrammarMatcher {
         if c < 128 {
             let hit = asciiNext[Int(s) << 7 | Int(c)]
             if hit >= 0 { return hit }
+            if sets[Int(s)].count <= 64 {
+                try fillASCII(s)
+                return asciiNext[Int(s) << 7 | Int(c)]
+            }
         }
         let key = UInt64(UInt32(bitPattern: s)) << 21 | UInt64(c)
         if c >= 128, let hit = advanceMemo[key] { return hit }
+        let next = try advanceReference(s, c)
+        if c < 128 { asciiNext[Int(s) << 7 | Int(c)] = next } else { advanceMemo[key] = next }
+        return next
+    }
+
+    /// `advance` without the memo tables (its reference): the stacks that accept `c`, expanded one by one.
+    package func advanceReference(_ s: State, _ c: UInt32) throws(GrammarError) -> State {
+        if s == 0 { return 0 }
         var out: [Int32] = []
         work = 0
         for node in sets[Int(s)] where node != Self.accept {
@@ -60,9 +72,41 @@ public final class GrammarMatcher {
             guard case let .chars(k) = grammar.elements[pos], grammar.classes[k].contains(c) else { continue }
             try expand(pos + 1, parent: nodeParent[Int(node)], into: &out)
         }
-        let next = try intern(out)
-        if c < 128 { asciiNext[Int(s) << 7 | Int(c)] = next } else { advanceMemo[key] = next }
-        return next
+        return try intern(out)
+    }
+
+    /// Fills the ASCII row of `s` (at most 64 stacks): the characters that the same stacks accept lead to the
+    /// same state, so one expansion serves each such group (inside a JSON string, one for the ninety-odd
+    /// plain characters) rather than one per character.
+    private func fillASCII(_ s: State) throws(GrammarError) {
+        let stacks = sets[Int(s)]
+        var accepting = [UInt64](repeating: 0, count: 128)  // per character: which stacks accept it
+        for (i, node) in stacks.enumerated() where node != Self.accept {
+            guard case let .chars(k) = grammar.elements[Int(nodePos[Int(node)])] else { continue }
+            let cls = grammar.classes[k]
+            var lo = cls.asciiLow, hi = cls.asciiHigh
+            while lo != 0 { accepting[lo.trailingZeroBitCount] |= 1 << UInt64(i); lo &= lo - 1 }
+            while hi != 0 { accepting[64 + hi.trailingZeroBitCount] |= 1 << UInt64(i); hi &= hi - 1 }
+        }
+        var bySet: [UInt64: State] = [0: 0]
+        for c in 0..<128 {
+            let group = accepting[c]
+            if let next = bySet[group] {
+                asciiNext[Int(s) << 7 | c] = next
+                continue
+            }
+            var out: [Int32] = []
+            work = 0
+            var bits = group
+            while bits != 0 {
+                let node = stacks[bits.trailingZeroBitCount]
+                bits &= bits - 1
+                try expand(Int(nodePos[Int(node)]) + 1, parent: nodeParent[Int(node)], into: &out)
+            }
+            let next = try intern(out)
+            bySet[group] = next
+            asciiNext[Int(s) << 7 | c] = next
+        }
     }
 
     /// True when some code point in `lo...hi` (a character of which only the leading bytes are known) can follow.
@@ -105,7 +149,7 @@ public final class GrammarMatcher {
         }
     }
 
-    private func node(_ pos: Int, _ parent: Int32) throws(GrammarError) -> Int32 {
+    func node(_ pos: Int, _ parent: Int32) throws(GrammarError) -> Int32 {
         let key = UInt64(UInt32(pos)) << 32 | UInt64(UInt32(bitPattern: parent))
         if let n = nodeIndex[key] { return n }
         guard nodePos.count < Self.maxNodes else { throw .tooAmbiguous }
@@ -118,7 +162,7 @@ public final class GrammarMatcher {
         return n
     }
 
-    private func intern(_ stacks: [Int32]) throws(GrammarError) -> State {
+    func intern(_ stacks: [Int32]) throws(GrammarError) -> State {
         let key = Array(Set(stacks)).sorted()
         if let s = setIndex[key] { return s }
         guard sets.count < Self.maxNodes else { throw .tooAmbiguous }

@@ -23,8 +23,10 @@ extension TokenConstraint {
     /// also reaches top-p times A + (S - C). The min-p cut (weight at least min-p times the first allowed
     /// one's) is settled when an allowed token or the last checked one falls below it. The cut is the
     /// smaller; `nucleusCut` decides.
+    ///
+    /// With `mask` (`cachedMask(remaining:)`: the tokens `allows` allows) a candidate is tested by its bit.
     package func lazyNucleus(_ l: UnsafeBufferPointer<Float>, topP: Float, minP: Float, remaining: Int,
-                             budget: Int = lazyNucleusBudget) throws(GrammarError) -> [(id: Int, logit: Float)]? {
+                             budget: Int = lazyNucleusBudget, mask: [UInt64]? = nil) throws(GrammarError) -> [(id: Int, logit: Float)]? {
         let n = l.count
         var maxLogit = -Float.infinity
         for x in l where x > maxLogit { maxLogit = x }
@@ -38,7 +40,9 @@ extension TokenConstraint {
             for c in top[walked...] {
                 let e = Double(expf(c.logit - maxLogit))
                 checked += e
-                if try allows(c.id, remaining: remaining) {
+                let ok: Bool
+                if let mask { ok = mask[c.id >> 6] >> UInt64(c.id & 63) & 1 != 0 } else { ok = try allows(c.id, remaining: remaining) }
+                if ok {
                     allowed.append(c)
                     running.append((running.last ?? 0) + e)
                 }

@@ -44,7 +44,7 @@ extension TokenConstraint {
                     if let m = cached, !lazy || Self.allowedCount(m) * 2 < l.count {
                         return sampler.drawNucleus(l, among: Self.allowedIDs(m, count: l.count))
                     }
-                    if lazy, let kept = try lazyNucleus(l, topP: p.topP, minP: p.minP, remaining: remaining) {
+                    if lazy, let kept = try lazyNucleus(l, topP: p.topP, minP: p.minP, remaining: remaining, mask: cached) {
                         return sampler.drawKept(kept[...])
                     }
                     let m: [UInt64]

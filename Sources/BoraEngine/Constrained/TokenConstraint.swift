@@ -16,20 +16,24 @@ public final class TokenConstraint {
     /// Grammar state and the leading bytes of a character split across tokens.
     private(set) var state: GrammarMatcher.State
     private(set) var partial = UTF8Partial()
-    private var cache: [UInt64: MaskEntry] = [:]
+    @exclusivity(unchecked) private var cache: [UInt64: MaskEntry] = [:]
     /// Finishing cost in tokens per (state, partial) key.
-    private var costs: [UInt64: Int] = [:]
+    @exclusivity(unchecked) private var costs: [UInt64: Int] = [:]
     /// Masked logits, reused across steps (sampling with a mask).
     var logitScratch: [Float] = []
 
     /// The plain mask of a state, the distinct states its tokens lead to, the longest shortest completion in
     /// bytes after any of them, and (computed when a limit first nears) the least and greatest cost in tokens
-    /// after them.
+    /// after them. An entry taken from the state's canonical one (deep inside a long repetition,
+    /// `GrammarMatcher.canonical`) shares its mask, bounds `maxBytes` by its (the canonical state is further
+    /// from the end, and the shortest completion of each state it leads to is at least as long), and finds
+    /// `next` by moving the canonical entry's states by `shift` when a limit first needs them.
     struct MaskEntry {
         var mask: [UInt64]
-        var next: [UInt64]
+        var next: [UInt64]?
         var maxBytes: Int
         var costRange: (least: Int, most: Int)?
+        var canonical: (key: UInt64, shift: GrammarMatcher.Shift)?
     }
 
     public init(grammar: Grammar, trie: TokenTrie) throws(GrammarError) {
@@ -126,8 +130,7 @@ public final class TokenConstraint {
     /// character's remaining bytes plus the cost of the state after it, not a spelling of its own.
     private func cost(_ key: UInt64) throws(GrammarError) -> Int {
         if let c = costs[key] { return c }
-        let p = UTF8Partial(packed: UInt32(truncatingIfNeeded: key))
-        let s = GrammarMatcher.State(bitPattern: UInt32(truncatingIfNeeded: key >> 32))
+        let (s, p) = Self.unpack(key)
         if p.pending > 0 {
             let range = p.range
             // Inside a character: its remaining bytes, then the completion of the state after it, priced once for
@@ -156,8 +159,9 @@ public final class TokenConstraint {
     private func costRange(_ key: UInt64) throws(GrammarError) -> (least: Int, most: Int) {
         var entry = try cachedEntry(key)
         if let r = entry.costRange { return r }
+        if entry.next == nil { entry = try withNext(entry, key) }
         var least = Grammar.infinite, most = 0
-        for k in entry.next {
+        for k in entry.next ?? [] {
             let c = try cost(k)
             least = min(least, c)
             most = max(most, c)
@@ -176,13 +180,14 @@ public final class TokenConstraint {
         if range.most <= remaining - 1 { return entry.mask }
         // When no token fits, those of least cost; but a complete output can end instead (end tokens are in
         // every mask of a complete state).
-        return try computeMask(costLimit: isComplete ? remaining - 1 : max(remaining - 1, range.least)).mask
+        return try computeMask(from: key, costLimit: isComplete ? remaining - 1 : max(remaining - 1, range.least)).mask
     }
 
-    /// `mask(remaining:)` when it needs no walk of the trie (the state's entry is cached and the limit
-    /// leaves it as it is); nil otherwise.
+    /// `mask(remaining:)` when it needs no walk of the trie (the state's entry, or its canonical state's, is
+    /// cached, and the limit leaves the plain mask as it is); nil otherwise.
     func cachedMask(remaining: Int) -> [UInt64]? {
-        guard let entry = cache[Self.key(state, partial)] else { return nil }
+        let key = Self.key(state, partial)
+        guard let entry = cache[key] ?? (try? derivedEntry(key, walking: false)) else { return nil }
         if trie.spellsEveryByte, entry.maxBytes <= remaining - 1 { return entry.mask }
         if let range = entry.costRange, range.most <= remaining - 1 { return entry.mask }
         return nil
@@ -190,7 +195,8 @@ public final class TokenConstraint {
 
     private func cachedEntry(_ key: UInt64) throws(GrammarError) -> MaskEntry {
         if let hit = cache[key] { return hit }
-        let entry = try computeMask(costLimit: nil)
+        if let derived = try derivedEntry(key, walking: true) { return derived }
+        let entry = try computeMask(from: key, costLimit: nil)
         guard entry.mask.contains(where: { $0 != 0 }) else {
             throw .deadEnd("no token of the vocabulary continues the output and it is not complete")
         }
@@ -198,18 +204,76 @@ public final class TokenConstraint {
         return entry
     }
 
-    /// One walk of the trie: the tokens that continue the output (and, with `costLimit`, whose cost after
-    /// them is at most that), and the distinct states they lead to.
-    private func computeMask(costLimit: Int?) throws(GrammarError) -> MaskEntry {
+    /// The entry of a state deep inside a long repetition, from its canonical state's (computed first when
+    /// `walking`, else only when cached), and cached; nil for other states.
+    private func derivedEntry(_ key: UInt64, walking: Bool) throws(GrammarError) -> MaskEntry? {
+        let (s, p) = Self.unpack(key)
+        guard let (c, shift) = try matcher.canonical(s, horizon: trie.maxDepth) else { return nil }
+        let canonicalKey = Self.key(c, p)
+        guard let base = walking ? try cachedEntry(canonicalKey) : cache[canonicalKey] else { return nil }
+        let entry = MaskEntry(mask: base.mask, next: nil, maxBytes: base.maxBytes, canonical: (canonicalKey, shift))
+        cache[key] = entry
+        return entry
+    }
+
+    /// `entry` (of `key`) with its `next` states: its canonical entry's moved on, or from a walk of the trie
+    /// when one of them cannot be (stored in the cache).
+    private func withNext(_ entry: MaskEntry, _ key: UInt64) throws(GrammarError) -> MaskEntry {
+        var entry = entry
+        if let (canonicalKey, shift) = entry.canonical, let base = cache[canonicalKey]?.next {
+            var moved: [UInt64] = []
+            moved.reserveCapacity(base.count)
+            for k in base {
+                let (s, p) = Self.unpack(k)
+                guard let t = try matcher.shifted(s, by: shift) else { break }
+                moved.append(Self.key(t, p))
+            }
+            if moved.count == base.count { entry.next = moved }
+        }
+        if entry.next == nil { entry = try computeMask(from: key, costLimit: nil) }
+        cache[key] = entry
+        return entry
+    }
+
+    /// Test hook: the current state's entry (cached, or taken from its canonical state's) against a walk of
+    /// the trie from this state: whether it was taken, and whether its mask, the states its tokens lead to,
+    /// their cost range and its `maxBytes` bound agree with the walk's.
+    package func entryCheck() throws(GrammarError) -> (derived: Bool, mask: Bool, next: Bool, costRange: Bool, maxBytes: Bool) {
+        let key = Self.key(state, partial)
+        let entry = try withNext(try cachedEntry(key), key)
+        let range = try costRange(key)
+        let fresh = try computeMask(from: key, costLimit: nil)
+        var least = Grammar.infinite, most = 0
+        for k in fresh.next ?? [] {
+            let c = try cost(k)
+            least = min(least, c)
+            most = max(most, c)
+        }
+        return (entry.canonical != nil, entry.mask == fresh.mask, Set(entry.next ?? []) == Set(fresh.next ?? []),
+                range == (least, most), entry.maxBytes >= fresh.maxBytes)
+    }
+
+    @inline(__always) static func unpack(_ key: UInt64) -> (GrammarMatcher.State, UTF8Partial) {
+        (GrammarMatcher.State(bitPattern: UInt32(truncatingIfNeeded: key >> 32)), UTF8Partial(packed: UInt32(truncatingIfNeeded: key)))
+    }
+
+    /// One walk of the trie from the (state, partial) `key`: the tokens that continue the output (and, with
+    /// `costLimit`, whose cost after them is at most that), and the distinct states they lead to.
+    private func computeMask(from key: UInt64, costLimit: Int?) throws(GrammarError) -> MaskEntry {
         var words = [UInt64](repeating: 0, count: (trie.vocabularySize + 63) / 64)
         var next = Set<UInt64>()
-        var lastKey = UInt64.max, lastFits = true, maxBytes = 0
-        if isComplete { for t in trie.endOfGeneration { words[t >> 6] |= 1 << UInt64(t & 63) } }
+        var maxBytes = 0
+        let (start, startPartial) = Self.unpack(key)
+        if startPartial.pending == 0 && matcher.accepts(start) {
+            for t in trie.endOfGeneration { words[t >> 6] |= 1 << UInt64(t & 63) }
+        }
         // The state after each depth's prefix (locals: no exclusivity checks in the loop).
         var states = [GrammarMatcher.State](repeating: 0, count: trie.maxDepth + 1)
         var partials = [UTF8Partial](repeating: UTF8Partial(), count: trie.maxDepth + 1)
-        states[0] = state
-        partials[0] = partial
+        states[0] = start
+        partials[0] = startPartial
+        var depthKey = [UInt64](repeating: .max, count: trie.maxDepth + 1)
+        var depthFits = [Bool](repeating: true, count: trie.maxDepth + 1)
         let byte = trie.byte, depth = trie.depth, subtreeEnd = trie.subtreeEnd
         let tokenStart = trie.tokenStart, tokenEnd = trie.tokenEnd
         var i = 0
@@ -224,14 +288,16 @@ public final class TokenConstraint {
             partials[d] = p
             let lo = Int(tokenStart[i]), hi = Int(tokenEnd[i])
             if lo < hi {
+                // Token ends at one depth mostly reach one state (inside a string: the state after d characters),
+                // so the last key seen at each depth saves the set and the costs most of the work.
                 let key = Self.key(s, p)
-                if key != lastKey {
-                    lastKey = key
+                if key != depthKey[d] {
+                    depthKey[d] = key
                     next.insert(key)
                     maxBytes = max(maxBytes, try completionLength(s, p))
-                    if let costLimit { lastFits = try cost(key) <= costLimit }
+                    if let costLimit { depthFits[d] = try cost(key) <= costLimit }
                 }
-                if lastFits {
+                if depthFits[d] {
                     for k in lo..<hi {
                         let t = Int(trie.tokenIds[k])
                         words[t >> 6] |= 1 << UInt64(t & 63)
