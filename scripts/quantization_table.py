@@ -43,7 +43,7 @@ def main() -> int:
             text = f.read()
         tokens = json.loads(subprocess.run([a.bora, "tokenize", "--model", lp, "--text", text],
                                            check=True, capture_output=True, text=True).stdout)
-        ll = float(np.exp(np.mean(llamacpp_nll(lp, tokens, a.context, a.threads))))
+        ll = float(np.exp(np.mean(llamacpp_nll(lp, tokens, a.context, a.threads, f32_cache=False))))
         print(f"| {t} | {mib(bp):.1f} | {bora:.4f} | {mib(lp):.1f} | {ll:.4f} |", flush=True)
     return 0
 
