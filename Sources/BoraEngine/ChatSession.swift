@@ -13,9 +13,11 @@ public final class ChatSession {
     /// (role, content) pairs, user and assistant turns alternating.
     public private(set) var messages: [(role: String, content: String)] = []
 
-    public init(loaded: LoadedModel, contextLength: Int, threads: Int, sampling: SamplingParameters, maxTokens: Int) {
+    public init(loaded: LoadedModel, contextLength: Int, threads: Int, sampling: SamplingParameters, maxTokens: Int,
+                cacheType: KVCacheType = .f16) {
         self.loaded = loaded
-        generator = Generator(loaded: loaded, session: DecoderSession(model: loaded.model, contextLength: contextLength, threads: threads))
+        generator = Generator(loaded: loaded, session: DecoderSession(model: loaded.model, contextLength: contextLength, threads: threads,
+                                                                      cacheType: cacheType))
         self.sampling = sampling
         self.maxTokens = maxTokens
     }

@@ -35,7 +35,8 @@ public final class BoraServer: Sendable {
         contextLength = context
         card = ModelCard(loaded: loaded, contextLength: context)
         let threads = configuration.threads ?? ProcessInfo.processInfo.activeProcessorCount
-        engine = BatchGenerator(loaded: loaded, contextLength: context, sequences: configuration.parallel, threads: threads)
+        engine = BatchGenerator(loaded: loaded, contextLength: context, sequences: configuration.parallel, threads: threads,
+                                cacheType: configuration.cacheType)
         pool = SlotPool(slots: configuration.parallel, queueLimit: configuration.queueLimit)
         trie = LazyTokenTrie(loaded)
     }

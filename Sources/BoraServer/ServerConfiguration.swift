@@ -16,6 +16,8 @@ public struct ServerConfiguration: Sendable {
     public var contextLength: Int?
     /// Threads of the forward steps (shared by all slots); nil: one per core.
     public var threads: Int?
+    /// Element type of the sequences' KV caches.
+    public var cacheType: KVCacheType = .f16
     /// LoRA adapters a request can choose by name (`"adapter": NAME`), applied at run time, unmerged.
     public var adapters: [String: ScaledAdapter] = [:]
     /// Logs each request's prompt and generated text (off by default: logs carry ids, sizes and timings only).

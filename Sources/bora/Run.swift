@@ -34,6 +34,7 @@ struct Run: ParsableCommand {
     @Option(help: "Context size in tokens (default: the model's, at most 4096).") var context: Int?
     @OptionGroup var sampling: SamplingOptions
     @OptionGroup var threads: ThreadOptions
+    @OptionGroup var cache: CacheOptions
 
     static let defaultModel = "smollm2"
 
@@ -42,9 +43,9 @@ struct Run: ParsableCommand {
             let path = try resolveModel()
             let loaded = try LoadedModel(path: path)
             let ctx = context ?? min(loaded.config.contextLength, 4096)
-            try checkMemory(loaded, positions: ctx)
+            try checkMemory(loaded, positions: ctx, cacheType: cache.cacheType)
             let chat = ChatSession(loaded: loaded, contextLength: ctx, threads: threads.count,
-                                   sampling: sampling.parameters, maxTokens: maxTokens)
+                                   sampling: sampling.parameters, maxTokens: maxTokens, cacheType: cache.cacheType)
             chat.system = system
             let interactive = isatty(STDIN_FILENO) == 1 && question == nil
             if !interactive {

@@ -17,6 +17,7 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var adapterOptions: AdapterOptions
+    @OptionGroup var cache: CacheOptions
     @Option(help: "Address to listen on (127.0.0.1: this machine only).") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
     @Option(name: .customLong("api-key"), help: "Require Authorization: Bearer KEY on every route but /health (also BORA_API_KEY).")
@@ -48,6 +49,7 @@ struct Serve: AsyncParsableCommand {
         c.queueLimit = queue
         c.contextLength = context
         c.threads = threads
+        c.cacheType = cache.cacheType
         c.maxBodyBytes = maxBody
         c.logPrompts = logPrompts
         return c
@@ -71,7 +73,8 @@ struct Serve: AsyncParsableCommand {
             configuration.adapters = named
             let loaded = try LoadedModel(path: try modelOptions.path(), slidingWindow: slidingWindow, adapters: merged)
             // BoraServer's default context: the model's, at most 8192.
-            try checkMemory(loaded, positions: context ?? min(loaded.config.contextLength, 8192), sessions: parallel)
+            try checkMemory(loaded, positions: context ?? min(loaded.config.contextLength, 8192), sessions: parallel,
+                            cacheType: cache.cacheType)
             return try BoraServer(loaded: loaded, configuration: configuration, logger: logger)
         }
         logger.info("serving", metadata: [

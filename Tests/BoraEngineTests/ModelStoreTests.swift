@@ -64,6 +64,10 @@ import Testing
         #expect(a.status == 0, "\(a.stderr)")
         #expect(!a.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
         #expect(!a.stdout.contains(">>>"))
+        // The F32 cache answers too (the option reaches the session; F16 is the default).
+        let f32 = try CLI.run(["run", model, "What is the capital of France?", "--temperature", "0", "-n", "6", "--cache-type", "f32"])
+        #expect(f32.status == 0, "\(f32.stderr)")
+        #expect(!f32.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
         // stdin is not a terminal here (the test harness), so the question can come from it.
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLI.executable)

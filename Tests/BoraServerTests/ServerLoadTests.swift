@@ -90,6 +90,7 @@ struct ServerLoadTests {
         c.contextLength = 256
         c.threads = 1
         c.logPrompts = logPrompts
+        c.cacheType = logPrompts ? .f32 : .f16  // both cache types serve
         let logs = RecordingLogs()
         let server = try BoraServer(loaded: try ServerFixture.loaded.get(), configuration: c, logger: logs.logger)
         try await Application(router: server.makeRouter(), logger: logs.logger).test(.router) { client in
