@@ -1,7 +1,7 @@
 // Q4_0, Q4_1, Q5_0 and Q8_0 GEMM / matvec on layouts repacked 16 rows at a time (see BoraKernelsC.h), AVX512-VNNI
 // on 512-bit vectors (the idea of llama.cpp's load-time repacking; layout and kernels are Bora's own).
 //
-// Block b of a group of 16 rows is one record: its fp16 fields, 16 values each, then the quants in chunks of
+// Block b of a group of 16 rows is one record: its 16-bit fields, 16 values each, then the quants in chunks of
 // 64 bytes, each holding 4 consecutive quant bytes of every row (row i at 4 i). A group streams in order.
 // (Putting all of a group's scales before its quants, so that quant chunks align to cache lines, halved
 // single-token decode speed: the separate scale and quant streams defeated the prefetchers.) A chunk is a vector whose
@@ -99,7 +99,7 @@ TGT INL void x16_high_bits(const uint8_t *qh16, __m512i v[4]) {
 }
 
 /// One Q4_0 group (five 0; per block: 16 fp16 d, 256 quant bytes) or Q5_0 group (five 1; per block: 16 fp16 d,
-/// 16 fp16 low and 16 fp16 high halves of qh, 256 quant bytes) of 16 rows at g times RN <= X16_TILE Q8_0
+/// 16 uint16 low and 16 uint16 high halves of qh, 256 quant bytes) of 16 rows at g times RN <= X16_TILE Q8_0
 /// tokens (their corrections, -8 or -16 sum(x), at corr + t * nb): out[t * out_stride + r].
 TGT INL void group_q4_0_q5_0(const uint8_t *g, long nb, const uint8_t *x, long x_stride, const int32_t *corr,
                              float *out, long out_stride, const int RN, const int five) {
