@@ -1,7 +1,7 @@
-// Q4_0, Q4_1 and Q8_0 GEMM / matvec on layouts repacked 16 rows at a time (see BoraKernelsC.h), AVX512-VNNI
+// Q4_0, Q4_1, Q5_0 and Q8_0 GEMM / matvec on layouts repacked 16 rows at a time (see BoraKernelsC.h), AVX512-VNNI
 // on 512-bit vectors (the idea of llama.cpp's load-time repacking; layout and kernels are Bora's own).
 //
-// Block b of a group of 16 rows is one record: its fp16 fields, 16 values each, then the quants in chunks of
+// Block b of a group of 16 rows is one record: its 16-bit fields, 16 values each, then the quants in chunks of
 // 64 bytes, each holding 4 consecutive quant bytes of every row (row i at 4 i). A group streams in order.
 // (Putting all of a group's scales before its quants, so that quant chunks align to cache lines, halved
 // single-token decode speed: the separate scale and quant streams defeated the prefetchers.) A chunk is a vector whose
@@ -13,6 +13,9 @@
 //   Q4_0: 16 d; 4 chunks of the 16 quant bytes (byte j: element j low nibble, j + 16 high nibble, stored
 //         q + 8 as in the file); (q - 8) . x = q . x - 8 sum(x), the correction per token and block seeding
 //         the sum.
+//   Q5_0: 16 d, 16 low and 16 high 16-bit halves of qh; 4 chunks of the 16 quant bytes as Q4_0. Bit 4 of
+//         each element comes from qh (k-masks from a byte test, then a masked add of 16), giving q + 16;
+//         corrected by -16 sum(x) like Q4_0's -8.
 //   Q4_1: 16 d, 16 m; 4 chunks as Q4_0. d_w d_x (q . x) + m_w s_x (Q8_1's s = d_x sum(x)).
 //   Q8_0: 16 d; 8 chunks of the 32 quant bytes, each stored as unsigned q + 128 (`vpdpbusd` multiplies
 //         unsigned by signed): (q + 128) . x - 128 sum(x), the correction seeding the sum.
@@ -35,7 +38,7 @@ TGT INL __m512i x16_bcast(const uint8_t *p) {
 }
 
 /// c[b] = factor * sum of the 32 quants of Q8_0 activation block b (the correction for weights stored with
-/// an offset: Q4_0's +8, Q8_0's +128).
+/// an offset: Q4_0's +8, Q5_0's +16, Q8_0's +128).
 TGT INL void x16_block_sums(const uint8_t *x, long nb, int32_t factor, int32_t *c) {
     const __m256i one = _mm256_set1_epi8(1), zero = _mm256_setzero_si256();
     for (long b = 0; b < nb; b++) {
@@ -78,16 +81,38 @@ TGT INL __m512 x16_scale(const uint8_t *p) {
     return _mm512_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(half_bits(p))));
 }
 
-/// One Q4_0 group of 16 rows at g (per block: 16 fp16 d, 256 quant bytes) times RN <= X16_TILE Q8_0
-/// tokens (their corrections, -8 sum(x), at corr + t * nb): out[t * out_stride + r].
-TGT INL void group_q4_0(const uint8_t *g, long nb, const uint8_t *x, long x_stride, const int32_t *corr, float *out,
-                        long out_stride, const int RN) {
+/// Sets bit 4 (adds 16) of the 5-bit quants in v[0..3] (the 4 chunks of elements 0..15, or of 16..31, of 16
+/// rows) whose high bit is set in the 16 rows' 16-bit halves of qh at qh16 (bit k: element k of the half).
+/// Chunk c holds elements 4c..4c+3, so its bits are a nibble of byte c / 2: that byte is broadcast to the 4
+/// bytes of its row's lane, and byte k tested against bit k of the nibble gives the 64-bit mask of the chunk.
+TGT INL void x16_high_bits(const uint8_t *qh16, __m512i v[4]) {
+    const __m512i h = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)qh16));
+    const __m512i byte0 = _mm512_set4_epi32(0x0C0C0C0C, 0x08080808, 0x04040404, 0);
+    const __m512i byte1 = _mm512_add_epi32(byte0, _mm512_set1_epi32(0x01010101));
+    const __m512i b0 = _mm512_shuffle_epi8(h, byte0), b1 = _mm512_shuffle_epi8(h, byte1);
+    const __m512i low_nibble = _mm512_set1_epi32(0x08040201), high_nibble = _mm512_set1_epi32((int)0x80402010u);
+    const __m512i bit4 = _mm512_set1_epi8(0x10);
+    v[0] = _mm512_mask_add_epi8(v[0], _mm512_test_epi8_mask(b0, low_nibble), v[0], bit4);
+    v[1] = _mm512_mask_add_epi8(v[1], _mm512_test_epi8_mask(b0, high_nibble), v[1], bit4);
+    v[2] = _mm512_mask_add_epi8(v[2], _mm512_test_epi8_mask(b1, low_nibble), v[2], bit4);
+    v[3] = _mm512_mask_add_epi8(v[3], _mm512_test_epi8_mask(b1, high_nibble), v[3], bit4);
+}
+
+/// One Q4_0 group (five 0; per block: 16 fp16 d, 256 quant bytes) or Q5_0 group (five 1; per block: 16 fp16 d,
+/// 16 uint16 low and 16 uint16 high halves of qh, 256 quant bytes) of 16 rows at g times RN <= X16_TILE Q8_0
+/// tokens (their corrections, -8 or -16 sum(x), at corr + t * nb): out[t * out_stride + r].
+TGT INL void group_q4_0_q5_0(const uint8_t *g, long nb, const uint8_t *x, long x_stride, const int32_t *corr,
+                             float *out, long out_stride, const int RN, const int five) {
     __m512 acc[X16_TILE];
     for (int t = 0; t < RN; t++) acc[t] = _mm512_setzero_ps();
     for (long b = 0; b < nb; b++) {
-        const uint8_t *rec = g + b * 288;
+        const uint8_t *rec = g + b * (five ? 352 : 288);
         __m512i lo[4], hi[4];
-        x16_unpack4(rec + 32, lo, hi);
+        x16_unpack4(rec + (five ? 96 : 32), lo, hi);
+        if (five) {
+            x16_high_bits(rec + 32, lo);
+            x16_high_bits(rec + 64, hi);
+        }
         const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)rec));
 #pragma clang loop unroll(full)
         for (int t = 0; t < RN; t++) {
@@ -163,15 +188,17 @@ TGT INL void group_q8_0(const uint8_t *g, long nb, const uint8_t *x, long x_stri
 /// whole groups, `bora_gemm_q` on the plain rows after the last group.
 TGT static void gemm_x16(int kind, const uint8_t *w, long nb, long rows, long row_begin, long row_end,
                          const uint8_t *x, long x_stride, long tokens, float *y, long y_stride) {
-    const long plain_block = kind == BORA_Q4_0 ? 18 : kind == BORA_Q4_1 ? 20 : 34, group_bytes = 16 * nb * plain_block;
+    const long plain_block = kind == BORA_Q4_0 ? 18 : kind == BORA_Q4_1 ? 20 : kind == BORA_Q5_0 ? 22 : 34;
+    const long group_bytes = 16 * nb * plain_block;
     const long groups = rows / 16, grouped_end = row_end < groups * 16 ? row_end : groups * 16;
     int32_t corr[kind == BORA_Q4_1 ? 1 : X16_TILE * nb];
     float out[16 * X16_TILE];
     for (long t = 0; t < tokens && row_begin < grouped_end; t += X16_TILE) {
         const int rn = tokens - t < X16_TILE ? (int)(tokens - t) : X16_TILE;
-        if (kind != BORA_Q4_1)  // the weights' offset: Q4_0 quants are q + 8, Q8_0's stored as q + 128
-            for (int k = 0; k < rn; k++)
-                x16_block_sums(x + (t + k) * x_stride, nb, kind == BORA_Q4_0 ? -8 : -128, corr + k * nb);
+        // The weights' offset: Q4_0 quants are q + 8, Q5_0's q + 16, Q8_0's stored as q + 128.
+        const int32_t offset = kind == BORA_Q4_0 ? 8 : kind == BORA_Q5_0 ? 16 : 128;
+        if (kind != BORA_Q4_1)
+            for (int k = 0; k < rn; k++) x16_block_sums(x + (t + k) * x_stride, nb, -offset, corr + k * nb);
         for (long g = row_begin / 16; g * 16 < grouped_end; g++) {
             const uint8_t *gp = w + g * group_bytes, *xt = x + t * x_stride;
             // A group wholly inside the range writes straight into y; one cut by the range goes through `out`.
@@ -180,17 +207,21 @@ TGT static void gemm_x16(int kind, const uint8_t *w, long nb, long rows, long ro
             const int whole = r0 == g * 16 && r1 == g * 16 + 16;
             float *dst = whole ? y + t * y_stride + (g * 16 - row_begin) : out;
             const long dst_stride = whole ? y_stride : 16;
-#define Q40(N) group_q4_0(gp, nb, xt, x_stride, corr, dst, dst_stride, N)
+#define Q40(N) group_q4_0_q5_0(gp, nb, xt, x_stride, corr, dst, dst_stride, N, 0)
+#define Q50(N) group_q4_0_q5_0(gp, nb, xt, x_stride, corr, dst, dst_stride, N, 1)
 #define Q41(N) group_q4_1(gp, nb, xt, x_stride, dst, dst_stride, N)
 #define Q80(N) group_q8_0(gp, nb, xt, x_stride, corr, dst, dst_stride, N)
             if (kind == BORA_Q4_0) {
                 RN_SWITCH(Q40)
+            } else if (kind == BORA_Q5_0) {
+                RN_SWITCH(Q50)
             } else if (kind == BORA_Q4_1) {
                 RN_SWITCH(Q41)
             } else {
                 RN_SWITCH(Q80)
             }
 #undef Q40
+#undef Q50
 #undef Q41
 #undef Q80
             if (!whole)

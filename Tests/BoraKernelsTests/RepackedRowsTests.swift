@@ -1,7 +1,7 @@
 import BoraKernels
 import Testing
 
-/// The repacked-layout kernels (`RepackedRows`: Q4_0, Q4_1 and Q8_0 16 rows at a time, `bora_gemm_x16` in C) against the scalar
+/// The repacked-layout kernels (`RepackedRows`: Q4_0, Q4_1, Q5_0 and Q8_0 16 rows at a time, `bora_gemm_x16` in C) against the scalar
 /// reference on the plain rows, over row counts that leave a tail outside the 16-row groups, row ranges that
 /// start and end inside a group, token counts around the tile of 4, and a padded activation stride; plus the
 /// layout itself: gathering a row back gives the original bytes, and dequantizing it the same floats.

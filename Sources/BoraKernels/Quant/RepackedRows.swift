@@ -5,11 +5,11 @@ import Glibc
 import Darwin
 #endif
 
-/// A Q4_0, Q4_1 or Q8_0 matrix repacked once at load, 16 rows at a time, for the C VNNI kernels
+/// A Q4_0, Q4_1, Q5_0 or Q8_0 matrix repacked once at load, 16 rows at a time, for the C VNNI kernels
 /// (`bora_gemm_x16`; layouts in Sources/BoraKernelsC/include/BoraKernelsC.h): in each group of 16 rows, one
-/// record per block: each fp16 field of the block (d, and m for Q4_1) as 16 contiguous values, then the
-/// quants in 64-byte chunks of 4 bytes per row (a chunk is a vector with one row per 32-bit lane), so a group
-/// streams in order. The rows % 16 last rows stay in the plain format. Same size as the GGUF tensor; quant bytes are copied unchanged, except Q8_0's, stored
+/// record per block: each 16-bit field of the block (d; m for Q4_1; Q5_0's qh as its low and high halves) as
+/// 16 contiguous values, then the quants in 64-byte chunks of 4 bytes per row (a chunk is a vector with one
+/// row per 32-bit lane), so a group streams in order. The rows % 16 last rows stay in the plain format. Same size as the GGUF tensor; quant bytes are copied unchanged, except Q8_0's, stored
 /// as unsigned q + 128 (the operand `vpdpbusd` multiplies unsigned).
 ///
 /// The idea follows llama.cpp's load-time repacking (ggml-cpu `repack.cpp`, rows interleaved); the layouts
@@ -26,7 +26,8 @@ public final class RepackedRows: @unchecked Sendable {
     let base: UnsafeMutableRawPointer
     private let format: Format
 
-    /// The plain block of a repackable type: `fields` fp16 values, then `quantBytes` quant bytes.
+    /// The plain block of a repackable type: `fields` 16-bit values (fp16 scales; Q5_0's qh as two halves),
+    /// then `quantBytes` quant bytes.
     struct Format {
         let fields: Int
         let quantBytes: Int
@@ -45,6 +46,7 @@ public final class RepackedRows: @unchecked Sendable {
             switch type {
             case .q4_0: (fields, quantBytes, flip) = (1, 16, 0)
             case .q4_1: (fields, quantBytes, flip) = (2, 16, 0)
+            case .q5_0: (fields, quantBytes, flip) = (3, 16, 0)
             case .q8_0: (fields, quantBytes, flip) = (1, 32, 0x80)
             default: return nil
             }
