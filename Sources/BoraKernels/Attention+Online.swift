@@ -15,16 +15,6 @@ extension Attention {
         let scores: UnsafeMutablePointer<Float>
         var m = SIMD4<Float>(repeating: -.infinity), l = SIMD4<Float>()
 
-        init(q: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, heads: Int, headDim: Int, scale: Float,
-             scores: UnsafeMutablePointer<Float>) {
-            self.q = q
-            self.out = out
-            self.heads = heads
-            self.headDim = headDim
-            self.scale = scale
-            self.scores = scores
-        }
-
         func begin() { out.initialize(repeating: 0, count: heads &* headDim) }
 
         /// out_h /= l_h.

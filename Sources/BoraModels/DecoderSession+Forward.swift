@@ -222,7 +222,7 @@ extension DecoderSession {
         func spans(_ t: Int, _ g: Int) -> (Attention.Span<E>, Attention.Span<E>, Attention.Span<E>) {
             let p = positions[t]
             let cache = caches[caches.count == 1 ? 0 : t], p0 = cachedBelow[cachedBelow.count == 1 ? 0 : t]
-            let lo = window.map { max(0, p - $0 + 1) } ?? 0
+            let lo = Self.firstVisible(p, window: window)
             let cachedEnd = max(lo, min(p + 1, p0)), slots = cache.slots[l]
             let cached = cachedEnd - lo, n1 = min(cached, slots - lo % slots)
             func cacheSpan(_ j: Int, _ count: Int) -> Attention.Span<E> {
@@ -262,7 +262,7 @@ extension DecoderSession {
         let group = c.headCount / c.headCountKV
         guard n * c.headCountKV * threads * (group * c.headDim + 2 * group) <= threads * s.context else { return false }
         for t in 0..<n {
-            let p = positions[t], lo = window.map { max(0, p - $0 + 1) } ?? 0
+            let p = positions[t], lo = Self.firstVisible(p, window: window)
             if p + 1 - lo < max(splitAttentionFrom, threads) { return false }
         }
         return true
@@ -349,7 +349,7 @@ extension DecoderSession {
                     let g = h / group
                     let p = positions[t]
                     let cache = caches[caches.count == 1 ? 0 : t], p0 = cachedBelow[cachedBelow.count == 1 ? 0 : t]
-                    let lo = window.map { max(0, p - $0 + 1) } ?? 0
+                    let lo = Self.firstVisible(p, window: window)
                     let qh = q + t * c.queryDim + h * hd
                     func keyAt(_ j: Int) -> UnsafePointer<E> {
                         j < p0 ? UnsafePointer(cache.keys(E.self, layer: l, head: g, position: j)) : k + (j - p0) * kvDim + g * hd
@@ -371,6 +371,9 @@ extension DecoderSession {
             }
         }
     }
+
+    /// The first key position the query at position p sees: max(0, p - W + 1) with a window W, else 0.
+    static func firstVisible(_ p: Int, window: Int?) -> Int { window.map { max(0, p - $0 + 1) } ?? 0 }
 
     /// Writes this chunk's keys and values into the cache (only the last `slots` positions can survive).
     func storeKeysAndValues(layer l: Int, tokens n: Int, start p0: Int) {
