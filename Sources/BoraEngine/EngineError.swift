@@ -17,7 +17,7 @@ public enum EngineError: Error, CustomStringConvertible {
         switch self {
         case let .invalidParameter(m): return m
         case let .unsupportedArchitecture(path, arch):
-            return "'\(path)' is a '\(arch)' model; Bora runs llama-architecture GGUF files (Llama, Mistral, Mixtral, SmolLM). Use a model of that family."
+            return "'\(path)' is a '\(arch)' model, which Bora does not run. Supported GGUF architectures: \(ArchitectureRegistry.supportedGGUF) (families: \(ArchitectureRegistry.supported))."
         case let .format(e): return e.description
         case let .model(e): return e.description
         case let .tokenizer(path, message): return "'\(path)': tokenizer: \(message)"

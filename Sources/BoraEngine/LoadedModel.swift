@@ -7,7 +7,7 @@ import Foundation
 /// of a checkpoint directory; a directory without one can still score and generate from token ids).
 public final class LoadedModel: Sendable {
     public let path: String
-    public let model: LlamaModel
+    public let model: DecoderModel
     /// The tokenizer and chat format, nil for a checkpoint without a tokenizer.
     public let tokenizerBundle: TokenizerBundle?
     public var tokenizer: (any Tokenizer)? { tokenizerBundle?.tokenizer }
@@ -21,7 +21,7 @@ public final class LoadedModel: Sendable {
         self.path = path
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            do { model = try LlamaModel(path: path, slidingWindow: slidingWindow, adapters: adapters) } catch { throw .format(error) }
+            do { model = try DecoderModel(path: path, slidingWindow: slidingWindow, adapters: adapters) } catch { throw .format(error) }
             let hasTokenizer = (try? tokenizerFile(inDirectory: path)) != nil
             tokenizerBundle = hasTokenizer ? try TokenizerBundle.load(path: path) : nil
         } else {
@@ -29,10 +29,10 @@ public final class LoadedModel: Sendable {
             do { gguf = try GGUFFile(path: path) } catch { throw .format(error) }
             let arch: String
             do { arch = try gguf.string("general.architecture") } catch { throw .format(error) }
-            guard ["llama", "mistral"].contains(arch) else {
+            guard ArchitectureRegistry.gguf(arch) != nil else {
                 throw .unsupportedArchitecture(path: path, architecture: arch)
             }
-            do { model = try LlamaModel(gguf: gguf, slidingWindow: slidingWindow, adapters: adapters) } catch { throw .format(error) }
+            do { model = try DecoderModel(gguf: gguf, slidingWindow: slidingWindow, adapters: adapters) } catch { throw .format(error) }
             // A GGUF without tokenizer metadata can still run from token ids.
             tokenizerBundle = gguf.metadata["tokenizer.ggml.model"] == nil ? nil : try TokenizerBundle.fromGGUF(gguf)
         }
@@ -55,9 +55,7 @@ public final class LoadedModel: Sendable {
         return tokenizerBundle
     }
 
-    public var config: LlamaConfig { model.config }
-
-
+    public var config: DecoderConfig { model.config }
 
     /// Tokenizes a raw prompt (special-token text becomes special tokens, as in llama.cpp), with BOS
     /// when `addBos` is nil and the model asks for it.

@@ -13,12 +13,13 @@ public struct MemoryEstimate: Sendable, Equatable {
     public var total: Int { weights + kvCache + scratch }
 
     /// `batch` defaults to DecoderSession's default maxBatch.
-    public init(config c: LlamaConfig, weightBytes: Int, positions: Int, batch: Int = 32, sessions: Int = 1,
+    public init(config c: DecoderConfig, weightBytes: Int, positions: Int, batch: Int = 32, sessions: Int = 1,
                 cacheType: KVCacheType = .f16) {
         weights = weightBytes
         self.positions = positions
         kvCache = sessions * KVCache.bytes(kvDim: c.kvDim, windows: c.slidingWindows, positions: positions, type: cacheType)
-        let perToken = 4 * (4 * c.embeddingLength + 3 * c.feedForwardLength + c.queryDim + 2 * c.kvDim + c.vocabularySize)
+        let ffn = max(c.feedForwardLength, c.expertCount > 0 ? c.expertFeedForwardLength : 0)
+        let perToken = 4 * (4 * c.embeddingLength + 3 * ffn + c.queryDim + 2 * c.kvDim + c.vocabularySize)
         scratch = sessions * (max(1, batch) * perToken + 4 * c.headCount * positions)
     }
 

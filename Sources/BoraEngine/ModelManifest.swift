@@ -35,11 +35,11 @@ extension ModelManifest {
     /// A known `sha256` (a verified download) skips hashing the file again.
     static func describe(path: String, name: String, file: String, sha256: String? = nil,
                          hashProgress: ((Int, Int) -> Void)? = nil) throws(EngineError) -> ModelManifest {
-        let config: LlamaConfig
-        do { config = try LlamaConfig(path: path) } catch { throw .format(error) }
+        let config: DecoderConfig
+        do { config = try DecoderConfig(path: path) } catch { throw .format(error) }
         var isDirectory: ObjCBool = false
         _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-        var architecture = config.expertCount > 0 ? "mixtral" : "llama"
+        var architecture = config.architecture
         var quantization = "F32"
         var license: String?
         var size = 0

@@ -152,6 +152,27 @@ public enum Ops {
     public static func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) {
         for i in 0..<n { x[i] += y[i] }
     }
+
+    /// x *= s.
+    public static func scale(_ x: UnsafeMutablePointer<Float>, _ s: Float, _ n: Int) {
+        for i in 0..<n { x[i] *= s }
+    }
+
+    /// GeGLU in place: gate[i] = gelu(gate[i]) * up[i], GELU's tanh approximation
+    /// 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (PyTorch `gelu(approximate="tanh")`, Gemma's
+    /// `gelu_pytorch_tanh`). Computed in Double per element: the reference is this function.
+    public static func geglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, _ n: Int) {
+        let k = (2.0 / Double.pi).squareRoot()
+        for i in 0..<n {
+            let x = Double(gate[i])
+            gate[i] = Float(0.5 * x * (1 + tanh(k * (x + 0.044715 * x * x * x)))) * up[i]
+        }
+    }
+
+    /// Logit soft-capping in place: x = cap * tanh(x / cap) (Gemma 2's `final_logit_softcapping`).
+    public static func softcap(_ x: UnsafeMutablePointer<Float>, cap: Float, _ n: Int) {
+        for i in 0..<n { x[i] = cap * tanhf(x[i] / cap) }
+    }
 }
 
 /// Scalar references of the vectorized `Ops` kernels.

@@ -22,7 +22,7 @@ extension DecoderSession {
     /// `quantized`: `s.xq` already holds the input in the gate's activation format.
     func swiGLU(_ f: FeedForwardWeights, input: UnsafeMutablePointer<Float>, rows n: Int, out: UnsafeMutablePointer<Float>,
                 layer: Int? = nil, quantized: Bool = false) {
-        let c = model.config, e = c.embeddingLength, ffn = c.feedForwardLength
+        let c = model.config, e = c.embeddingLength, ffn = f.gate.rows
         if !quantized { quantizeInput(input, rows: n, cols: e, for: f.gate.type) }
         if Quant.activationType(for: f.up.type) == Quant.activationType(for: f.gate.type) {
             matmul([(f.gate, s.gate), (f.up, s.up)], rows: n)
@@ -36,15 +36,19 @@ extension DecoderSession {
             addLoRA(.up, layer: l, input: input, inWidth: e, rows: n, out: s.up, outWidth: ffn)
         }
         forEachRow(n) { t in
-            Ops.swiglu(s.gate + t * ffn, s.up + t * ffn, ffn)
+            switch c.traits.activation {
+            case .silu: Ops.swiglu(s.gate + t * ffn, s.up + t * ffn, ffn)
+            case .geluTanh: Ops.geglu(s.gate + t * ffn, s.up + t * ffn, ffn)
+            }
             quantizeRow(s.gate, row: t, cols: ffn, for: f.down.type)
         }
         matmul(f.down, rows: n, out: out)
         if let l = layer { addLoRA(.down, layer: l, input: s.gate, inWidth: ffn, rows: n, out: out, outWidth: e) }
     }
 
-    /// Mixtral's sparse mixture of experts (mistral-inference `MoeLayer`): for each token, the top-k router
-    /// logits are softmaxed among themselves and weight the outputs of those experts. Tokens are grouped
+    /// A sparse mixture of experts (mistral-inference `MoeLayer`, transformers `Qwen3MoeSparseMoeBlock`): for
+    /// each token, the top-k experts by router logit, weighted by their softmax probabilities (renormalized
+    /// among the k when `normalizeExpertWeights`: Mixtral's softmax of the top-k logits). Tokens are grouped
     /// by expert so each chosen expert's weights are read once per chunk; unchosen experts are not read.
     func mixtureOfExperts(router: WeightMatrix, experts: [FeedForwardWeights], perToken k: Int, tokens n: Int) {
         let e = model.config.embeddingLength
@@ -61,9 +65,14 @@ extension DecoderSession {
                 for x in 0..<count where !chosen.contains(x) && (best < 0 || logits[x] > logits[best]) { best = x }
                 chosen.append(best)
             }
+            // Softmax over all experts, the chosen ones' probabilities renormalized among themselves or not.
             let m = logits[chosen[0]]
             let w = chosen.map { expf(logits[$0] - m) }
-            let sum = w.reduce(0, +)
+            var sum = w.reduce(0, +)
+            if !model.config.normalizeExpertWeights {
+                sum = 0
+                for x in 0..<count { sum += expf(logits[x] - m) }
+            }
             for (x, wx) in zip(chosen, w) { assigned[x].append((t, wx / sum)) }
         }
         s.o.initialize(repeating: 0, count: n * e)

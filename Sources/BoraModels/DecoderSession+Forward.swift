@@ -25,6 +25,7 @@ extension DecoderSession {
 
         for (t, tok) in tokens.enumerated() {
             w.tokenEmbedding.row(tok, into: s.x + t * e)
+            if c.traits.scaleEmbedding { Ops.scale(s.x + t * e, Float(e).squareRoot(), e) }
         }
 
         for (l, layer) in w.layers.enumerated() {
@@ -50,8 +51,7 @@ extension DecoderSession {
             addLoRA(.v, layer: l, input: s.xn, inWidth: e, rows: n, out: s.v, outWidth: c.kvDim)
 
             forEachRow(n) { t in
-                rope(s.q + t * c.queryDim, heads: c.headCount, position: positions[t])
-                rope(s.k + t * c.kvDim, heads: c.headCountKV, position: positions[t])
+                prepareQueryAndKey(layer: layer, index: l, row: t, position: positions[t])
                 switch rows {
                 case let .sequences(caches, _):
                     // Each row's own key and value go into its cache first; attention then reads only caches.
@@ -75,6 +75,9 @@ extension DecoderSession {
             forEachRow(n) { t in quantizeRow(s.att, row: t, cols: c.queryDim, for: layer.wo.type) }
             matmul(layer.wo, rows: n, out: s.o)
             addLoRA(.o, layer: l, input: s.att, inWidth: c.queryDim, rows: n, out: s.o, outWidth: e)
+            if let post = layer.postNorms {
+                forEachRow(n) { t in Ops.rmsNorm(s.o + t * e, weight: post.attention, eps: c.rmsNormEpsilon, out: s.o + t * e, e) }
+            }
 
             let dense: FeedForwardWeights? = if case let .dense(f) = layer.feedForward { f } else { nil }
             forEachRow(n) { t in
@@ -86,6 +89,9 @@ extension DecoderSession {
                 swiGLU(dense, input: s.xn, rows: n, out: s.o, layer: l, quantized: true)
             } else {
                 feedForward(layer.feedForward, layer: l, tokens: n)
+            }
+            if let post = layer.postNorms {
+                forEachRow(n) { t in Ops.rmsNorm(s.o + t * e, weight: post.feedForward, eps: c.rmsNormEpsilon, out: s.o + t * e, e) }
             }
         }
         if !w.layers.isEmpty { Ops.add(s.x, s.o, n * e) }  // the last layer's feed-forward output
@@ -101,6 +107,32 @@ extension DecoderSession {
             quantizeRow(s.xn, row: k, cols: e, for: w.output.type)
         }
         matmul(w.output, rows: logitRows.count, out: s.logits)
+        if let cap = c.finalLogitSoftcap {
+            forEachRow(logitRows.count) { k in Ops.softcap(s.logits + k * c.vocabularySize, cap: cap, c.vocabularySize) }
+        }
+    }
+
+    /// Row t of s.q and s.k after the projections: biases (Qwen 2), per-head RMSNorm (QK-norm), RoPE with
+    /// the layer's table, the query's attention temperature (Llama 4 scaling); then its key and value
+    /// stored or rounded (`forwardChunk`).
+    func prepareQueryAndKey(layer: LayerWeights, index l: Int, row t: Int, position: Int) {
+        let c = model.config, hd = c.headDim
+        let q = s.q + t * c.queryDim, k = s.k + t * c.kvDim
+        if let b = layer.qkvBias {
+            b.q.withUnsafeBufferPointer { Ops.add(q, $0.baseAddress.unsafelyUnwrapped, c.queryDim) }
+            b.k.withUnsafeBufferPointer { Ops.add(k, $0.baseAddress.unsafelyUnwrapped, c.kvDim) }
+            b.v.withUnsafeBufferPointer { Ops.add(s.v + t * c.kvDim, $0.baseAddress.unsafelyUnwrapped, c.kvDim) }
+        }
+        if let norm = layer.qkNorm {
+            for h in 0..<c.headCount { Ops.rmsNorm(q + h * hd, weight: norm.q, eps: c.rmsNormEpsilon, out: q + h * hd, hd) }
+            for h in 0..<c.headCountKV { Ops.rmsNorm(k + h * hd, weight: norm.k, eps: c.rmsNormEpsilon, out: k + h * hd, hd) }
+        }
+        let table = model.ropeTables[model.ropeOfLayer[l]]
+        rope(q, heads: c.headCount, position: position, table: table)
+        rope(k, heads: c.headCountKV, position: position, table: table)
+        if let temperature = c.attentionTemperature {
+            Ops.scale(q, temperature.scale(position: position), c.queryDim)
+        }
     }
 
     /// Runs `body(t)` for each row t < n: split across the pool's threads from `rowParallelMinimum` rows
@@ -158,14 +190,16 @@ extension DecoderSession {
 
     /// Rotates the first ropeDimensions of each head by position * freq_i: pairs (x[2i], x[2i+1]) for
     /// GGUF and Mistral checkpoints, (x[i], x[i + d/2]) for Hugging Face ones.
-    func rope(_ x: UnsafeMutablePointer<Float>, heads: Int, position: Int) {
+    /// `table`: the layer's inverse frequencies and the factor on cos and sin (YaRN's attention factor).
+    func rope(_ x: UnsafeMutablePointer<Float>, heads: Int, position: Int,
+              table: (inverseFrequencies: [Float], attentionFactor: Float)) {
         let c = model.config
-        let inv = model.inverseFrequencies
+        let inv = table.inverseFrequencies, factor = table.attentionFactor
         let half = c.ropeDimensions / 2
         let adjacent = c.ropeStyle == .adjacentPairs
         for i in 0..<inv.count {
             let theta = Float(position) * inv[i]
-            let cs = cosf(theta), sn = sinf(theta)
+            let cs = cosf(theta) * factor, sn = sinf(theta) * factor
             let (ia, ib) = adjacent ? (2 * i, 2 * i + 1) : (i, i + half)
             for h in 0..<heads {
                 let p = x + h * c.headDim
@@ -212,7 +246,7 @@ extension DecoderSession {
         let c = model.config
         let hd = c.headDim, kvDim = c.kvDim, heads = c.headCount
         let group = heads / c.headCountKV
-        let scale = 1 / Float(hd).squareRoot()
+        let scale = c.effectiveAttentionScale
         let window = c.window(layer: l)
         let q = UnsafePointer(s.q), att = s.att
         let threads = pool.threadCount
@@ -330,7 +364,7 @@ extension DecoderSession {
         let c = model.config
         let hd = c.headDim, kvDim = c.kvDim
         let group = c.headCount / c.headCountKV
-        let scale = 1 / Float(hd).squareRoot()
+        let scale = c.effectiveAttentionScale
         let window = c.window(layer: l)
         let q = s.q, att = s.att, scoresBase = s.scores, context = s.context
         let jobs = n * c.headCount

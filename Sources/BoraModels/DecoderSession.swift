@@ -7,7 +7,7 @@ import BoraKernels
 /// RoPE on adjacent pairs (GGUF stores Q/K permuted for that, by llama.cpp's converter), grouped-query
 /// attention with a causal mask, SwiGLU feed-forward, residual adds, final norm and output projection.
 public final class DecoderSession: @unchecked Sendable {
-    public let model: LlamaModel
+    public let model: DecoderModel
     /// The cache `evaluate` extends: the session's own, or another one for the length of `using(_:_:)`.
     public private(set) var cache: KVCache
     public let maxBatch: Int
@@ -36,7 +36,7 @@ public final class DecoderSession: @unchecked Sendable {
     /// The element type of this session's caches (`makeCache()`; `using` and `decode` take no other).
     public let cacheType: KVCacheType
 
-    public init(model: LlamaModel, contextLength: Int, threads: Int, maxBatch: Int = 32, cacheType: KVCacheType = .f16) {
+    public init(model: DecoderModel, contextLength: Int, threads: Int, maxBatch: Int = 32, cacheType: KVCacheType = .f16) {
         self.model = model
         self.cacheType = cacheType
         let c = model.config

@@ -16,7 +16,7 @@ final class Scratch {
     let k16, v16: UnsafeMutablePointer<Float16>
     private var all: [UnsafeMutablePointer<Float>] = []
 
-    init(config c: LlamaConfig, batch: Int, context: Int, threads: Int, weights: LlamaWeights) {
+    init(config c: DecoderConfig, batch: Int, context: Int, threads: Int, weights: DecoderWeights) {
         func make(_ n: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, n))
             p.initialize(repeating: 0, count: max(1, n))
@@ -29,8 +29,9 @@ final class Scratch {
         v = make(batch * c.kvDim)
         att = make(batch * c.queryDim)
         o = make(batch * c.embeddingLength)
-        gate = make(batch * c.feedForwardLength)
-        up = make(batch * c.feedForwardLength)
+        let ffn = max(c.feedForwardLength, c.expertCount > 0 ? c.expertFeedForwardLength : 0)
+        gate = make(batch * ffn)
+        up = make(batch * ffn)
         logits = make(batch * c.vocabularySize)
         routerLogits = make(batch * max(1, c.expertCount))
         expertIn = make(c.expertCount > 0 ? batch * c.embeddingLength : 1)

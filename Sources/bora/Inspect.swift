@@ -33,13 +33,11 @@ struct Inspect: ParsableCommand {
             if let name = gguf.metadata["general.name"]?.string { print("name: \(name)") }
             if gguf.tensors.isEmpty {
                 print("(vocabulary only: no weights)")
-            } else if let config = try? LlamaConfig(gguf: gguf) {
+            } else if let config = try? DecoderConfig(gguf: gguf) {
+                print("family: \(config.architecture) (\(config.family?.models ?? "?"))")
+                print("  traits: \(config.traits.summary)")
                 print("hyperparameters:")
-                print("  vocabulary: \(config.vocabularySize)")
-                print("  embedding: \(config.embeddingLength), layers: \(config.blockCount), feed-forward: \(config.feedForwardLength)")
-                print("  heads: \(config.headCount), kv heads: \(config.headCountKV), head size: \(config.headDim)")
-                print("  rope: theta \(config.ropeTheta), dimensions \(config.ropeDimensions), linear factor \(config.ropeLinearFactor)")
-                print("  rms norm epsilon: \(config.rmsNormEpsilon), context length: \(config.contextLength)")
+                for line in config.summaryLines { print("  " + line) }
                 let params = gguf.tensors.reduce(0) { $0 + $1.elementCount }
                 let bytes = gguf.tensors.reduce(0) { $0 + $1.byteCount }
                 print("  parameters: \(params), weight bytes: \(bytes) (\(String(format: "%.2f", Double(bytes) * 8 / Double(max(params, 1)))) bits per weight)")
@@ -67,7 +65,7 @@ extension Inspect {
     /// KV-cache bytes (keys and values of --cache-type, F16 by default) against sequence length, with the
     /// window and without.
     func printCacheSizes(_ lengths: String) throws {
-        var config = try LlamaConfig(path: try ModelStore().resolve(file))
+        var config = try DecoderConfig(path: try ModelStore().resolve(file))
         if let slidingWindow { config.setSlidingWindow(slidingWindow) }
         let windows = config.slidingWindows
         let label = Set(windows).count == 1 ? (windows.first ?? 0 > 0 ? "window \(windows[0])" : "no window") : "per-layer windows \(windows)"

@@ -20,7 +20,7 @@ enum ConvertFixtures {
 
     /// Logits after every token, by Bora, of a GGUF file or a checkpoint directory.
     static func logits(_ path: String, _ tokens: [Int]) throws -> [[Float]] {
-        let model = try LlamaModel(path: path)
+        let model = try DecoderModel(path: path)
         // F32 keys and values: llama.cpp's logits to compare with are computed with an F32 cache.
         let session = DecoderSession(model: model, contextLength: 128, threads: 2, maxBatch: 16, cacheType: .f32)
         var rows: [[Float]] = []

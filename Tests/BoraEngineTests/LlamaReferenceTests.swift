@@ -18,7 +18,7 @@ import Testing
     @Test func smolLM2TracksLlamaCpp() throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("reference/smollm2-apache-2.0.json")))
         let ref = try JSONDecoder().decode(Reference.self, from: data)
-        let model = try LlamaModel(path: try TestPaths.smolLM2())
+        let model = try DecoderModel(path: try TestPaths.smolLM2())
         let session = DecoderSession(model: model, contextLength: ref.context, threads: 2)
         var nll: [Double] = []
         var argmax: [Int] = []

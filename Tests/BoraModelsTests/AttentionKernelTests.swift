@@ -22,7 +22,7 @@ import Testing
 
     /// Logits after every token: `prompt` prefilled in chunks of `chunk`, then `decode` one at a time.
     /// `check` gets each layer's kernel-vs-reference difference (not with `reference`).
-    func run(_ model: LlamaModel, _ shape: Shape, _ type: KVCacheType, reference: Bool, prompt: [Int], chunk: Int, decode: [Int],
+    func run(_ model: DecoderModel, _ shape: Shape, _ type: KVCacheType, reference: Bool, prompt: [Int], chunk: Int, decode: [Int],
              check: ((Int, Float) -> Void)? = nil) throws -> [[Float]] {
         let session = DecoderSession(model: model, contextLength: 64, threads: shape.threads, maxBatch: chunk, cacheType: type)
         session.splitAttentionFrom = 8  // decode steps past 8 keys split them over the threads
@@ -35,7 +35,7 @@ import Testing
     }
 
     /// Three sequences decoded together, one row per cache, joining at different steps.
-    func batched(_ model: LlamaModel, _ shape: Shape, _ type: KVCacheType, reference: Bool,
+    func batched(_ model: DecoderModel, _ shape: Shape, _ type: KVCacheType, reference: Bool,
                  check: ((Int, Float) -> Void)? = nil) throws -> [[Float]] {
         let session = DecoderSession(model: model, contextLength: 64, threads: shape.threads, maxBatch: 3, cacheType: type)
         session.splitAttentionFrom = 8
@@ -65,7 +65,7 @@ import Testing
         Shape(embedding: 90, heads: 5, kvHeads: 1, window: nil, threads: 1),
     ], KVCacheType.allCases)
     func tinyModelsMatchReference(_ shape: Shape, _ type: KVCacheType) throws {
-        let model = try LlamaModel(path: try tinyLlamaFile(embedding: shape.embedding, heads: shape.heads,
+        let model = try DecoderModel(path: try tinyLlamaFile(embedding: shape.embedding, heads: shape.heads,
                                                            kvHeads: shape.kvHeads, window: shape.window))
         let prompt = (0..<45).map { ($0 * 13 + 5) % 64 }, decode = [3, 60, 17, 0, 42]
         var worst: Float = 0, checks = 0
@@ -108,7 +108,7 @@ import Testing
         let fixture = Self.repo.appendingPathComponent("Tests/Fixtures/reference/smollm2-apache-2.0.json")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: fixture)) as? [String: Any]
         let tokens = try #require(json?["tokens"] as? [Int])
-        let session = DecoderSession(model: try LlamaModel(path: path), contextLength: tokens.count + 8,
+        let session = DecoderSession(model: try DecoderModel(path: path), contextLength: tokens.count + 8,
                                      threads: threads, maxBatch: 96, cacheType: type)
         var worst: Float = 0, checks = 0
         session.attentionCheck = { _, difference in

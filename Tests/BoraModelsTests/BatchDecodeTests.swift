@@ -18,7 +18,7 @@ import Testing
     }
 
     /// Each sequence alone, token by token: logits after every token.
-    func alone(_ model: LlamaModel, _ tokens: [Int]) throws -> [[Float]] {
+    func alone(_ model: DecoderModel, _ tokens: [Int]) throws -> [[Float]] {
         let session = DecoderSession(model: model, contextLength: 32, threads: 1)
         return try tokens.map { try session.next([$0]) }
     }
@@ -26,7 +26,7 @@ import Testing
     @Test(arguments: [Case(window: nil, experts: 0, threads: 1), Case(window: 3, experts: 0, threads: 2),
                       Case(window: nil, experts: 4, threads: 3)])
     func batchedStepsEqualSeparateDecoding(_ c: Case) throws {
-        let model = try LlamaModel(path: try tinyLlamaFile(window: c.window, experts: c.experts))
+        let model = try DecoderModel(path: try tinyLlamaFile(window: c.window, experts: c.experts))
         let expected = try Self.sequences.map { try alone(model, $0) }
 
         // Staggered like a server: the first sequence's first 3 tokens are prefilled through `using`, the
@@ -60,7 +60,7 @@ import Testing
     @Test(arguments: [Case(window: nil, experts: 0, threads: 1), Case(window: nil, experts: 0, threads: 2),
                       Case(window: nil, experts: 4, threads: 3)])
     func promptPiecesInsideStepsEqualSeparateDecoding(_ c: Case) throws {
-        let model = try LlamaModel(path: try tinyLlamaFile(window: c.window, experts: c.experts))
+        let model = try DecoderModel(path: try tinyLlamaFile(window: c.window, experts: c.experts))
         let expected = try Self.sequences.map { try alone(model, $0) }
         let engine = DecoderSession(model: model, contextLength: 32, threads: c.threads, maxBatch: 12)
         let caches = Self.sequences.map { _ in engine.makeCache() }
@@ -93,7 +93,7 @@ import Testing
     }
 
     @Test func badStepsAreErrors() throws {
-        let model = try LlamaModel(path: try tinyLlamaFile())
+        let model = try DecoderModel(path: try tinyLlamaFile())
         let engine = DecoderSession(model: model, contextLength: 4, threads: 1, maxBatch: 2)
         let a = engine.makeCache(), b = engine.makeCache(), c = engine.makeCache()
         #expect(throws: ModelError.self) { try engine.decode([], caches: []) { _, _ in } }
@@ -104,7 +104,7 @@ import Testing
         #expect(throws: ModelError.self) { try engine.step([[1, 2, 3]], caches: [a]) { _, _ in } }  // over the batch
         #expect(throws: ModelError.self) { try engine.step([[1], []], caches: [a, b]) { _, _ in } }
         #expect(throws: ModelError.self) { try engine.step([[1]], caches: [a], wantLogits: [true, false]) { _, _ in } }
-        let windowed = try LlamaModel(path: try tinyLlamaFile(window: 3))
+        let windowed = try DecoderModel(path: try tinyLlamaFile(window: 3))
         let slider = DecoderSession(model: windowed, contextLength: 8, threads: 1, maxBatch: 8)
         let rolling = slider.makeCache()
         #expect(throws: ModelError.self) { try slider.step([[1, 2, 3, 4]], caches: [rolling]) { _, _ in } }  // wraps the window

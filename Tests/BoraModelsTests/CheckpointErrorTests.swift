@@ -23,7 +23,7 @@ import Testing
     }
 
     func error(_ path: String) throws -> FormatError {
-        try #require(throws: FormatError.self) { try LlamaModel(path: path) }
+        try #require(throws: FormatError.self) { try DecoderModel(path: path) }
     }
 
     @Test func missingConfigKey() throws {

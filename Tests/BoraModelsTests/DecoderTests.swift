@@ -19,7 +19,7 @@ import Testing
 
     @Test(arguments: [false, true])
     func matchesNaiveReference(tied: Bool) throws {
-        let model = try LlamaModel(path: try tinyLlamaFile(tied: tied))
+        let model = try DecoderModel(path: try tinyLlamaFile(tied: tied))
         let session = DecoderSession(model: model, contextLength: 64, threads: 2, cacheType: .f32)  // the reference's keys are not rounded
         let fast = try allLogits(session, Self.tokens)
         let ref = naiveLogits(model, Self.tokens)
@@ -33,7 +33,7 @@ import Testing
     /// can round to the neighbouring F16 value (1.8e-4 seen); F32: 1e-4.
     @Test(arguments: [(1, 1), (3, 2), (32, 2), (7, 3)], KVCacheType.allCases)
     func cachedDecodingEqualsFullEvaluation(_ shape: (batch: Int, threads: Int), _ type: KVCacheType) throws {
-        let model = try LlamaModel(path: try tinyLlamaFile())
+        let model = try DecoderModel(path: try tinyLlamaFile())
         let tolerance: Float = type == .f16 ? 5e-4 : 1e-4
         let full = try allLogits(DecoderSession(model: model, contextLength: 64, threads: 1, maxBatch: 32, cacheType: type), Self.tokens)
         let session = DecoderSession(model: model, contextLength: 64, threads: shape.threads, maxBatch: shape.batch, cacheType: type)
@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func contextOverflowIsAnError() throws {
-        let model = try LlamaModel(path: try tinyLlamaFile())
+        let model = try DecoderModel(path: try tinyLlamaFile())
         let session = DecoderSession(model: model, contextLength: 8, threads: 1)
         let e = try #require(throws: ModelError.self) { try session.evaluate(Array(Self.tokens[..<9])) }
         #expect(e == .contextFull(needed: 9, capacity: 8))
@@ -62,17 +62,17 @@ import Testing
     @Test func missingTensorsAndBadShapesAreErrors() throws {
         // Heads that do not divide: 4 heads, 3 kv heads.
         let badHeads = try tinyLlamaFile(kvHeads: 2) { w in w.set("llama.attention.head_count_kv", .uint32(3)) }
-        #expect(throws: FormatError.self) { try LlamaModel(path: badHeads) }
+        #expect(throws: FormatError.self) { try DecoderModel(path: badHeads) }
         // A block count larger than the tensors present.
         let missing = try tinyLlamaFile { w in w.set("llama.block_count", .uint32(3)) }
-        let e = try #require(throws: FormatError.self) { try LlamaModel(path: missing) }
+        let e = try #require(throws: FormatError.self) { try DecoderModel(path: missing) }
         #expect(e.description.contains("blk.2."))
         // A missing required key.
         let noKey = try tinyLlamaFile { w in w.metadata.removeAll { $0.0 == "llama.embedding_length" } }
-        let k = try #require(throws: FormatError.self) { try LlamaModel(path: noKey) }
+        let k = try #require(throws: FormatError.self) { try DecoderModel(path: noKey) }
         #expect(k.description.contains("llama.embedding_length"))
         // A width that disagrees with the tensors.
         let wrongWidth = try tinyLlamaFile { w in w.set("llama.feed_forward_length", .uint32(48)) }
-        #expect(throws: FormatError.self) { try LlamaModel(path: wrongWidth) }
+        #expect(throws: FormatError.self) { try DecoderModel(path: wrongWidth) }
     }
 }

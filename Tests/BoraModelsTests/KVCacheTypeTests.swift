@@ -8,7 +8,7 @@ import Testing
 @Suite struct KVCacheTypeTests {
     static let tokens = (0..<40).map { ($0 * 37 + 11) % 64 }
 
-    func logits(_ model: LlamaModel, _ type: KVCacheType, chunk: Int, threads: Int = 1) throws -> [[Float]] {
+    func logits(_ model: DecoderModel, _ type: KVCacheType, chunk: Int, threads: Int = 1) throws -> [[Float]] {
         let session = DecoderSession(model: model, contextLength: 64, threads: threads, maxBatch: chunk, cacheType: type)
         var out: [[Float]] = []
         try session.evaluate(Self.tokens, logitsFor: .all) { _, row in out.append(Array(row)) }
@@ -22,7 +22,7 @@ import Testing
     /// F16 keys and values move the logits by about F16's precision (3.5e-3 here), no more.
     @Test(arguments: [nil, 7] as [Int?])
     func f16LogitsAreCloseToF32(_ window: Int?) throws {
-        let model = try LlamaModel(path: try tinyLlamaFile(window: window))
+        let model = try DecoderModel(path: try tinyLlamaFile(window: window))
         let diff = Self.maxDifference(try logits(model, .f16, chunk: 40), try logits(model, .f32, chunk: 40))
         #expect(diff > 0 && diff < 1e-2, "window \(window.map(String.init) ?? "none"): max |logit difference| \(diff)")
     }
@@ -34,7 +34,7 @@ import Testing
     /// F16's precision (~1e-3).
     @Test(arguments: [nil, 7] as [Int?], [1, 2])
     func f16ResultsDoNotDependOnChunking(_ window: Int?, _ threads: Int) throws {
-        let model = try LlamaModel(path: try tinyLlamaFile(window: window))
+        let model = try DecoderModel(path: try tinyLlamaFile(window: window))
         let one = try logits(model, .f16, chunk: 40, threads: threads)
         for chunk in [1, 3, 7, 16] {
             let diff = Self.maxDifference(one, try logits(model, .f16, chunk: chunk, threads: threads))
@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func bytesFollowTheType() throws {
-        let model = try LlamaModel(path: try tinyLlamaFile())
+        let model = try DecoderModel(path: try tinyLlamaFile())
         let f16 = DecoderSession(model: model, contextLength: 64, threads: 1)
         let f32 = DecoderSession(model: model, contextLength: 64, threads: 1, cacheType: .f32)
         #expect(f16.cache.type == .f16 && f32.cache.type == .f32)
@@ -53,7 +53,7 @@ import Testing
     }
 
     @Test func cacheOfAnotherTypeIsRefused() throws {
-        let model = try LlamaModel(path: try tinyLlamaFile())
+        let model = try DecoderModel(path: try tinyLlamaFile())
         let session = DecoderSession(model: model, contextLength: 64, threads: 1)
         let other = DecoderSession(model: model, contextLength: 64, threads: 1, cacheType: .f32).makeCache()
         let e = try #require(throws: ModelError.self) { try session.decode([1], caches: [other]) { _, _ in } }

@@ -26,7 +26,7 @@ import Testing
         let adapter = try LoRAAdapter(path: Self.lora.appendingPathComponent(adapterFile).path)
         #expect(adapter.scale == 2) // alpha 8 / r 4
         for (scale, pick) in [(Float(1), \Golden.Sequence.logits), (Float(0.5), \Golden.Sequence.logitsHalf)] {
-            let model = try LlamaModel(path: Self.dir.appendingPathComponent(base).path, adapters: [ScaledAdapter(adapter, scale: scale)])
+            let model = try DecoderModel(path: Self.dir.appendingPathComponent(base).path, adapters: [ScaledAdapter(adapter, scale: scale)])
             let session = DecoderSession(model: model, contextLength: 64, threads: 2, cacheType: .f32)  // peft's F32 keys
             for seq in golden.sequences {
                 session.reset()
@@ -45,7 +45,7 @@ import Testing
     func runtimeAdapterMatchesPeftAndMixesInABatch(base: String) throws {
         let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: Self.lora.appendingPathComponent("golden.json")))
         let adapter = ScaledAdapter(try LoRAAdapter(path: Self.lora.path), scale: 0.5)
-        let model = try LlamaModel(path: Self.dir.appendingPathComponent(base).path)
+        let model = try DecoderModel(path: Self.dir.appendingPathComponent(base).path)
         let session = DecoderSession(model: model, contextLength: 64, threads: 2, cacheType: .f32)  // peft's F32 keys
         session.adapter = adapter
         let seq = golden.sequences[0]
@@ -78,8 +78,8 @@ import Testing
 
     /// Scale 0 is the base model.
     @Test func scaleZeroIsTheBase() throws {
-        let base = try LlamaModel(path: Self.dir.appendingPathComponent("hf").path)
-        let zero = try LlamaModel(path: Self.dir.appendingPathComponent("hf").path,
+        let base = try DecoderModel(path: Self.dir.appendingPathComponent("hf").path)
+        let zero = try DecoderModel(path: Self.dir.appendingPathComponent("hf").path,
                                   adapters: [ScaledAdapter(try LoRAAdapter(path: Self.lora.path), scale: 0)])
         let a = try DecoderSession(model: base, contextLength: 16, threads: 1).next([5, 9, 3])
         let b = try DecoderSession(model: zero, contextLength: 16, threads: 1).next([5, 9, 3])
@@ -91,7 +91,7 @@ import Testing
         // Another architecture: the v0.3-style model has other shapes; Mixtral has experts.
         for other in ["mistral-v03-tiny/hf", "mixtral-tiny/hf"] {
             let e = try #require(throws: FormatError.self) {
-                try LlamaModel(path: MistralGoldenTests.root.appendingPathComponent(other).path, adapters: [ScaledAdapter(adapter)])
+                try DecoderModel(path: MistralGoldenTests.root.appendingPathComponent(other).path, adapters: [ScaledAdapter(adapter)])
             }
             #expect("\(e)".contains("another model") || "\(e)".contains("experts"), "\(e)")
         }

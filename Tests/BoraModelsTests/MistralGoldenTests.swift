@@ -29,7 +29,7 @@ import Testing
     func matchesTransformers(model name: String, source: String) throws {
         let dir = Self.root.appendingPathComponent(name)
         let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: dir.appendingPathComponent("golden.json")))
-        let model = try LlamaModel(path: dir.appendingPathComponent(source).path)
+        let model = try DecoderModel(path: dir.appendingPathComponent(source).path)
         let session = DecoderSession(model: model, contextLength: 128, threads: 2, maxBatch: 16,
                                      cacheType: .f32)  // transformers' F32 keys
         for seq in golden.sequences {

@@ -38,7 +38,7 @@ import Testing
     }
 
     func logits(_ path: String, _ tokens: [Int]) throws -> [[Float]] {
-        let session = DecoderSession(model: try LlamaModel(path: path), contextLength: 64, threads: 2)
+        let session = DecoderSession(model: try DecoderModel(path: path), contextLength: 64, threads: 2)
         var out: [[Float]] = []
         try session.evaluate(tokens, logitsFor: .all) { _, row in out.append(Array(row)) }
         return out

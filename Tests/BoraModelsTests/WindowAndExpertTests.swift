@@ -36,7 +36,7 @@ import Testing
 
     @Test(arguments: cases)
     func matchesNaiveReference(_ c: Case) throws {
-        let model = try LlamaModel(path: try tinyLlamaFile(window: c.window, experts: c.experts, stackedExperts: c.stacked))
+        let model = try DecoderModel(path: try tinyLlamaFile(window: c.window, experts: c.experts, stackedExperts: c.stacked))
         let ref = naiveLogits(model, Self.tokens)
         for (batch, threads) in [(32, 2), (3, 1), (1, 2)] {
             // The reference's keys are not rounded to F16.
@@ -49,8 +49,8 @@ import Testing
     }
 
     @Test func windowChangesTheResult() throws {
-        let windowed = try LlamaModel(path: try tinyLlamaFile(window: 4))
-        let full = try LlamaModel(path: try tinyLlamaFile())
+        let windowed = try DecoderModel(path: try tinyLlamaFile(window: 4))
+        let full = try DecoderModel(path: try tinyLlamaFile())
         let a = try logits(DecoderSession(model: windowed, contextLength: 64, threads: 1), Self.tokens)
         let b = try logits(DecoderSession(model: full, contextLength: 64, threads: 1), Self.tokens)
         // Identical while the sequence fits in the window, different after.
@@ -59,11 +59,11 @@ import Testing
     }
 
     @Test func rollingCacheMemoryStopsAtTheWindow() throws {
-        let model = try LlamaModel(path: try tinyLlamaFile(window: 8))
+        let model = try DecoderModel(path: try tinyLlamaFile(window: 8))
         let session = DecoderSession(model: model, contextLength: 64, threads: 1)
         #expect(session.cache.slots == [8, 8])
         #expect(session.cache.bytes(forPositions: 1000) == session.cache.bytes(forPositions: 8))
-        let overridden = try LlamaModel(gguf: GGUFFile(path: try tinyLlamaFile()), slidingWindow: 16)
+        let overridden = try DecoderModel(gguf: GGUFFile(path: try tinyLlamaFile()), slidingWindow: 16)
         #expect(overridden.config.slidingWindows == [16, 16])
         #expect(DecoderSession(model: overridden, contextLength: 64, threads: 1).cache.slots == [16, 16])
     }
@@ -71,9 +71,9 @@ import Testing
     @Test func badExpertConfigurations() throws {
         // More experts per token than experts.
         let tooMany = try tinyLlamaFile(experts: 2, perToken: 3)
-        #expect(throws: FormatError.self) { try LlamaModel(path: tooMany) }
+        #expect(throws: FormatError.self) { try DecoderModel(path: tooMany) }
         // An expert count that disagrees with the stacked tensors.
         let mismatch = try tinyLlamaFile(experts: 4) { w in w.set("llama.expert_count", .uint32(3)) }
-        #expect(throws: FormatError.self) { try LlamaModel(path: mismatch) }
+        #expect(throws: FormatError.self) { try DecoderModel(path: mismatch) }
     }
 }

@@ -4,11 +4,12 @@ import BoraModels
 import Foundation
 
 /// `bora convert`: a Hugging Face (config.json + safetensors, single or sharded) or Mistral-native
-/// (params.json + consolidated.safetensors) Llama, Mistral or Mixtral checkpoint to a GGUF file that
-/// llama.cpp loads: its "llama" metadata keys and tensor names, Q/K rows permuted from Hugging Face's halves
-/// RoPE layout to GGUF's adjacent pairs (Mistral-native checkpoints are already in adjacent pairs), experts
-/// stacked into `ffn_*_exps`, 1-D tensors in F32, and the tokenizer and chat template carried over.
-/// The checkpoint is read through `LlamaModel` (so it converts exactly what Bora runs) and the output
+/// (params.json + consolidated.safetensors) checkpoint of any family in `ArchitectureRegistry` to a GGUF
+/// file that llama.cpp loads: the family's metadata keys and tensor names, Q/K rows permuted from Hugging
+/// Face's halves RoPE layout to adjacent pairs for the families whose GGUF files use them (Mistral-native
+/// checkpoints are already in adjacent pairs), experts stacked into `ffn_*_exps`, 1-D tensors in F32, and
+/// the tokenizer and chat template carried over.
+/// The checkpoint is read through `DecoderModel` (so it converts exactly what Bora runs) and the output
 /// appears only when complete (`GGUFFileWriter`).
 public enum CheckpointConverter {
     public struct Summary: Sendable {
@@ -20,18 +21,15 @@ public enum CheckpointConverter {
         public var hasChatTemplate: Bool
     }
 
-    /// Model types `bora convert` accepts in config.json.
-    static let modelTypes = ["llama", "mistral", "mixtral"]
-
     public static func convert(
         directory: String, output: String, target: ConvertTarget, threads: Int = 1, overwrite: Bool = false,
         progress: (ModelQuantizer.Progress) -> Void = { _ in }
     ) throws -> Summary {
         if !overwrite && FileManager.default.fileExists(atPath: output) { throw ConversionError.outputExists(path: output) }
         try checkCheckpoint(directory)
-        let model = try LlamaModel(path: directory)
+        let model = try DecoderModel(path: directory)
         let name = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
-        var metadata = try LlamaGGUFMetadata.keys(model.config, name: name, target: target, path: directory)
+        var metadata = try GGUFModelMetadata.keys(model.config, name: name, target: target, path: directory)
         let tokenizer = try TokenizerGGUFMetadata.keys(directory: directory, vocabularySize: model.config.vocabularySize)
         metadata += tokenizer?.keys ?? []
 
@@ -78,9 +76,11 @@ public enum CheckpointConverter {
         let hf = dir.appendingPathComponent("config.json").path
         if let data = FileManager.default.contents(atPath: hf) {
             let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
-            if let type = json?["model_type"] as? String, !modelTypes.contains(type) {
-                let arch = (json?["architectures"] as? [String])?.first.map { " (\($0))" } ?? ""
-                throw .unsupportedCheckpoint(path: path, reason: "its config.json has model_type '\(type)'\(arch); supported: \(modelTypes.joined(separator: ", "))")
+            let classes = json?["architectures"] as? [String] ?? []
+            let type = json?["model_type"] as? String
+            if type != nil || !classes.isEmpty, ArchitectureRegistry.huggingFace(modelType: type, classes: classes) == nil {
+                let what = [type.map { "model_type '\($0)'" }, classes.first].compactMap { $0 }.joined(separator: ", ")
+                throw .unsupportedCheckpoint(path: path, reason: "its config.json has \(what); supported: \(ArchitectureRegistry.supported)")
             }
             return
         }

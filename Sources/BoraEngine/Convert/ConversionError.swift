@@ -29,7 +29,7 @@ public enum ConversionError: Error, CustomStringConvertible, Equatable {
         case let .notACheckpoint(path, reason):
             return "'\(path)' is not a checkpoint directory Bora converts: \(reason). Pass a directory with config.json and *.safetensors (Hugging Face) or params.json and consolidated.safetensors (Mistral)."
         case let .unsupportedCheckpoint(path, reason):
-            return "cannot convert '\(path)': \(reason). `bora convert` handles Llama, Mistral and Mixtral checkpoints."
+            return "cannot convert '\(path)': \(reason)."
         case let .unsupportedTokenizer(path, reason):
             return "cannot convert the tokenizer '\(path)': \(reason)."
         }

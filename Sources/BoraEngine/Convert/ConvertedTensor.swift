@@ -43,11 +43,13 @@ struct ConvertedTensor {
 }
 
 extension ConvertedTensor {
-    /// The tensors of `model` under llama.cpp's names, in llama.cpp's order (embedding, blocks, output
-    /// norm, output); `permute` when the checkpoint's Q/K rows are in the halves layout (Hugging Face).
-    static func plan(_ model: LlamaModel, target: ConvertTarget) -> [ConvertedTensor] {
+    /// The tensors of `model` under llama.cpp's names for its family, in llama.cpp's order (embedding,
+    /// blocks, output norm, output); Q/K rows are permuted when the checkpoint is in the halves RoPE layout
+    /// (Hugging Face) and the family's GGUF files use adjacent pairs (llama.cpp's NORM RoPE).
+    static func plan(_ model: DecoderModel, target: ConvertTarget) -> [ConvertedTensor] {
         let c = model.config, w = model.weights
-        let permute = c.ropeStyle == .halves
+        let names = TensorNaming(layout: .gguf, names: c.family?.tensorNames ?? .llama)
+        let permute = c.ropeStyle == .halves && (c.family?.ggufRopeStyle ?? .adjacentPairs) == .adjacentPairs
         var out: [ConvertedTensor] = []
         func matrix(_ name: String, _ ms: [WeightMatrix], heads: Int = 0) {
             let shape = ms.count == 1 ? [ms[0].cols, ms[0].rows] : [ms[0].cols, ms[0].rows, ms.count]
@@ -58,28 +60,44 @@ extension ConvertedTensor {
             out.append(ConvertedTensor(name: name, shape: [v.count], type: .f32, source: .vector(v)))
         }
         matrix("token_embd.weight", [w.tokenEmbedding])
+        if case .llama3 = c.rope.scaling {
+            // llama.cpp keeps Llama 3.1's scaling as per-pair frequency divisors.
+            let base = RopeParameters(theta: c.rope.theta).table(dimensions: c.ropeDimensions).inverseFrequencies
+            let scaled = c.rope.table(dimensions: c.ropeDimensions).inverseFrequencies
+            vector("rope_freqs.weight", zip(base, scaled).map { $0 / $1 })
+        }
         for (l, layer) in w.layers.enumerated() {
-            let p = "blk.\(l)."
-            vector(p + "attn_norm.weight", layer.attentionNorm)
-            matrix(p + "attn_q.weight", [layer.wq], heads: c.headCount)
-            matrix(p + "attn_k.weight", [layer.wk], heads: c.headCountKV)
-            matrix(p + "attn_v.weight", [layer.wv])
-            matrix(p + "attn_output.weight", [layer.wo])
-            vector(p + "ffn_norm.weight", layer.ffnNorm)
+            vector(names.layer(l, .attentionNorm), layer.attentionNorm)
+            matrix(names.layer(l, .q), [layer.wq], heads: c.headCount)
+            matrix(names.layer(l, .k), [layer.wk], heads: c.headCountKV)
+            matrix(names.layer(l, .v), [layer.wv])
+            if let b = layer.qkvBias {
+                vector(names.layer(l, .q, bias: true), b.q)
+                vector(names.layer(l, .k, bias: true), b.k)
+                vector(names.layer(l, .v, bias: true), b.v)
+            }
+            if let qk = layer.qkNorm {
+                vector(names.layer(l, .qNorm), qk.q)
+                vector(names.layer(l, .kNorm), qk.k)
+            }
+            matrix(names.layer(l, .o), [layer.wo])
+            if let post = layer.postNorms { vector(names.layer(l, .postAttentionNorm), post.attention) }
+            vector(names.layer(l, .ffnNorm), layer.ffnNorm)
             switch layer.feedForward {
             case let .dense(f):
-                matrix(p + "ffn_gate.weight", [f.gate])
-                matrix(p + "ffn_up.weight", [f.up])
-                matrix(p + "ffn_down.weight", [f.down])
+                matrix(names.layer(l, .gate), [f.gate])
+                matrix(names.layer(l, .up), [f.up])
+                matrix(names.layer(l, .down), [f.down])
             case let .experts(router, experts, _):
-                matrix(p + "ffn_gate_inp.weight", [router])
-                matrix(p + "ffn_gate_exps.weight", experts.map(\.gate))
-                matrix(p + "ffn_up_exps.weight", experts.map(\.up))
-                matrix(p + "ffn_down_exps.weight", experts.map(\.down))
+                matrix(names.layer(l, .router), [router])
+                matrix(names.stackedExperts(l, .gate), experts.map(\.gate))
+                matrix(names.stackedExperts(l, .up), experts.map(\.up))
+                matrix(names.stackedExperts(l, .down), experts.map(\.down))
             }
+            if let post = layer.postNorms { vector(names.layer(l, .postFeedForwardNorm), post.feedForward) }
         }
-        vector("output_norm.weight", w.outputNorm)
-        if w.output.name != w.tokenEmbedding.name { matrix("output.weight", [w.output]) }
+        vector(names.outputNorm, w.outputNorm)
+        if w.output.name != w.tokenEmbedding.name { matrix(names.output, [w.output]) }
         return out
     }
 }
@@ -88,7 +106,7 @@ extension ConvertedTensor {
 package enum QKPermutation {
     /// The source row of output row `r` when a Q or K matrix goes from the halves layout (rotated pairs
     /// (i, i + d/2) of each head) to adjacent pairs (2i, 2i + 1): llama.cpp's convert_hf_to_gguf.py
-    /// `LlamaModel.permute`, reshape (heads, 2, d/2, cols) -> swap axes 1 and 2.
+    /// `DecoderModel.permute`, reshape (heads, 2, d/2, cols) -> swap axes 1 and 2.
     package static func halvesRow(forPairsRow r: Int, headDim d: Int) -> Int {
         let head = r / d, j = r % d
         return head * d + (j % 2) * (d / 2) + j / 2

@@ -5,7 +5,7 @@ import Foundation
 
 /// `bora export-lora`: a GGUF model with LoRA adapters merged into it, for engines (or runs) that should
 /// not apply the adapter themselves. Adapted matrices are written as F32 (W + scale * alpha/rank * B A,
-/// computed as `LlamaModel` merges them at load); every other tensor and all metadata are copied as they
+/// computed as `DecoderModel` merges them at load); every other tensor and all metadata are copied as they
 /// are. Written to a temporary name and renamed: a failed export leaves nothing.
 public enum LoRAExport {
     public static func export(base: String, adapters: [ScaledAdapter], output: String, overwrite: Bool = false) throws -> Int {
@@ -13,7 +13,7 @@ public enum LoRAExport {
         if let a = ModelQuantizer.realPath(base), let b = ModelQuantizer.realPath(output), a == b { throw ConversionError.sameFile(path: output) }
         guard !adapters.isEmpty else { throw ConversionError.badTensorName(tensor: "-", reason: "no adapter given: pass at least one --lora") }
         let file = try GGUFFile(path: base)
-        let model = try LlamaModel(gguf: file, adapters: adapters)
+        let model = try DecoderModel(gguf: file, adapters: adapters)
 
         // The merged matrices, by their tensor names in the base file.
         var merged: [String: WeightMatrix] = [:]

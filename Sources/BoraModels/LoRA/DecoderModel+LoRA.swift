@@ -26,11 +26,11 @@ final class OwnedMatrices: @unchecked Sendable {
     deinit { buffers.forEach { $0.deallocate() } }
 }
 
-extension LlamaWeights {
+extension DecoderWeights {
     /// These weights with `adapters` merged: every adapted matrix becomes an F32 copy of
     /// W + sum(scale * adapter.scale * B A) (quantized matrices are dequantized first), the others stay
     /// mapped. Q and K factors are permuted when the adapter's RoPE layout differs from the model's.
-    func merging(_ adapters: [ScaledAdapter], config c: LlamaConfig, into owned: OwnedMatrices, path: String) throws(FormatError) -> LlamaWeights {
+    func merging(_ adapters: [ScaledAdapter], config c: DecoderConfig, into owned: OwnedMatrices, path: String) throws(FormatError) -> DecoderWeights {
         guard !adapters.isEmpty else { return self }
         var layers = self.layers
         for sa in adapters {
@@ -65,8 +65,9 @@ extension LlamaWeights {
                 }
             }
         }
-        return LlamaWeights(tokenEmbedding: tokenEmbedding, layers: layers, outputNorm: outputNorm, output: output,
-                            ropeFrequencyFactors: ropeFrequencyFactors)
+        var merged = self
+        merged.layers = layers
+        return merged
     }
 
 }
@@ -84,7 +85,7 @@ extension LoRAAdapter.Factors {
     }
 }
 
-extension LlamaLayerWeights {
+extension LayerWeights {
     /// The matrix an adapter target names (an error for the feed-forward of a mixture-of-experts layer).
     public func matrix(_ t: LoRAAdapter.Target, adapter: String) throws(FormatError) -> WeightMatrix {
         switch t {
@@ -101,28 +102,15 @@ extension LlamaLayerWeights {
     }
 
     mutating func replace(_ t: LoRAAdapter.Target, with m: WeightMatrix) {
-        var q = wq, k = wk, v = wv, o = wo, ffn = feedForward
         switch t {
-        case .q: q = m
-        case .k: k = m
-        case .v: v = m
-        case .o: o = m
+        case .q: wq = m
+        case .k: wk = m
+        case .v: wv = m
+        case .o: wo = m
         case .gate, .up, .down:
             if case let .dense(f) = feedForward {
-                ffn = .dense(FeedForwardWeights(gate: t == .gate ? m : f.gate, up: t == .up ? m : f.up, down: t == .down ? m : f.down))
+                feedForward = .dense(FeedForwardWeights(gate: t == .gate ? m : f.gate, up: t == .up ? m : f.up, down: t == .down ? m : f.down))
             }
         }
-        self = LlamaLayerWeights(attentionNorm: attentionNorm, wq: q, wk: k, wv: v, wo: o, ffnNorm: ffnNorm, feedForward: ffn)
-    }
-}
-
-extension LlamaWeights {
-    init(tokenEmbedding: WeightMatrix, layers: [LlamaLayerWeights], outputNorm: [Float], output: WeightMatrix,
-         ropeFrequencyFactors: [Float]?) {
-        self.tokenEmbedding = tokenEmbedding
-        self.layers = layers
-        self.outputNorm = outputNorm
-        self.output = output
-        self.ropeFrequencyFactors = ropeFrequencyFactors
     }
 }

@@ -1,0 +1,149 @@
+import BoraFormats
+import BoraKernels
+
+/// A gated feed-forward: down(act(gate x) * up x), act SiLU (SwiGLU) or tanh GELU (GeGLU).
+public struct FeedForwardWeights: Sendable {
+    public let gate: WeightMatrix // (ffn, embedding)
+    public let up: WeightMatrix   // (ffn, embedding)
+    public let down: WeightMatrix // (embedding, ffn)
+}
+
+/// A layer's feed-forward: one dense gated feed-forward, or a router over experts (softmax over the
+/// router logits, the top k, optionally renormalized: `DecoderConfig.normalizeExpertWeights`).
+public enum FeedForward: Sendable {
+    case dense(FeedForwardWeights)
+    case experts(router: WeightMatrix, experts: [FeedForwardWeights], perToken: Int) // router: (n_expert, embedding)
+}
+
+/// The weights of one decoder block. Which optional ones are present follows the family's traits.
+public struct LayerWeights: Sendable {
+    public internal(set) var attentionNorm: [Float]
+    public internal(set) var wq: WeightMatrix   // (queryDim, embedding)
+    public internal(set) var wk: WeightMatrix   // (kvDim, embedding)
+    public internal(set) var wv: WeightMatrix   // (kvDim, embedding)
+    public internal(set) var wo: WeightMatrix   // (embedding, queryDim)
+    /// q, k and v biases (queryDim, kvDim, kvDim), with the `qkvBias` trait.
+    public internal(set) var qkvBias: (q: [Float], k: [Float], v: [Float])?
+    /// Per-head RMSNorm weights of q and k (headDim each), with the `qkNorm` trait.
+    public internal(set) var qkNorm: (q: [Float], k: [Float])?
+    /// Norms of the attention output and of the feed-forward output (embedding each), with sandwich norms.
+    public internal(set) var postNorms: (attention: [Float], feedForward: [Float])?
+    public internal(set) var ffnNorm: [Float]
+    public internal(set) var feedForward: FeedForward
+}
+
+/// All weights of a checkpoint, bound in place to the mapped files (no copy), named as its family says.
+public struct DecoderWeights: Sendable {
+    public let tokenEmbedding: WeightMatrix  // (vocab, embedding)
+    public internal(set) var layers: [LayerWeights]
+    public let outputNorm: [Float]
+    /// The output projection, or the token embedding when tied.
+    public let output: WeightMatrix          // (vocab, embedding)
+    /// Per-dimension RoPE frequency divisors (`rope_freqs.weight`, Llama 3.1 GGUFs), if present.
+    public let ropeFrequencyFactors: [Float]?
+
+    public init(store: TensorStore, layout: CheckpointLayout, config c: DecoderConfig) throws(FormatError) {
+        let names = TensorNaming(layout: layout, names: c.family?.tensorNames ?? .llama, store: store)
+        try self.init(store: store, names: names, config: c)
+    }
+
+    init(store: TensorStore, names n: TensorNaming, config c: DecoderConfig) throws(FormatError) {
+        let e = c.embeddingLength
+        let traits = c.traits
+        // Hugging Face checkpoints of (1 + w) families store w; GGUF files store 1 + w already.
+        let normOffset: Float = traits.normForm == .onePlusWeight && n.layout != .gguf ? 1 : 0
+        func norm(_ name: String, _ count: Int) throws(FormatError) -> [Float] {
+            let v = try loadVector(store, name, count: count)
+            return normOffset == 0 ? v : v.map { $0 + normOffset }
+        }
+        tokenEmbedding = try WeightMatrix(store, n.embedding, rows: c.vocabularySize, cols: e,
+                                          repack: !store.contains(n.output))  // repacked when tied
+        var layers: [LayerWeights] = []
+        for l in 0..<c.blockCount {
+            func m(_ t: LayerTensor, rows: Int, cols: Int) throws(FormatError) -> WeightMatrix {
+                try WeightMatrix(store, n.layer(l, t), rows: rows, cols: cols)
+            }
+            let ffn: FeedForward
+            if c.expertCount > 0 {
+                let routerName = n.layout == .huggingFace && store.contains(n.fusedRouter(l)) ? n.fusedRouter(l) : n.layer(l, .router)
+                ffn = .experts(router: try WeightMatrix(store, routerName, rows: c.expertCount, cols: e),
+                               experts: try Self.experts(store, n, layer: l, config: c), perToken: c.expertsPerToken)
+            } else {
+                ffn = .dense(FeedForwardWeights(gate: try m(.gate, rows: c.feedForwardLength, cols: e),
+                                                up: try m(.up, rows: c.feedForwardLength, cols: e),
+                                                down: try m(.down, rows: e, cols: c.feedForwardLength)))
+            }
+            var bias: (q: [Float], k: [Float], v: [Float])?
+            if traits.qkvBias {
+                bias = (try loadVector(store, n.layer(l, .q, bias: true), count: c.queryDim),
+                        try loadVector(store, n.layer(l, .k, bias: true), count: c.kvDim),
+                        try loadVector(store, n.layer(l, .v, bias: true), count: c.kvDim))
+            }
+            var qk: (q: [Float], k: [Float])?
+            if traits.qkNorm {
+                qk = (try norm(n.layer(l, .qNorm), c.headDim), try norm(n.layer(l, .kNorm), c.headDim))
+            }
+            var post: (attention: [Float], feedForward: [Float])?
+            if traits.normPlacement == .sandwich {
+                post = (try norm(n.layer(l, .postAttentionNorm), e), try norm(n.layer(l, .postFeedForwardNorm), e))
+            }
+            layers.append(LayerWeights(
+                attentionNorm: try norm(n.layer(l, .attentionNorm), e),
+                wq: try m(.q, rows: c.queryDim, cols: e),
+                wk: try m(.k, rows: c.kvDim, cols: e),
+                wv: try m(.v, rows: c.kvDim, cols: e),
+                wo: try m(.o, rows: e, cols: c.queryDim),
+                qkvBias: bias, qkNorm: qk, postNorms: post,
+                ffnNorm: try norm(n.layer(l, .ffnNorm), e),
+                feedForward: ffn))
+        }
+        self.layers = layers
+        outputNorm = try norm(n.outputNorm, e)
+        output = store.contains(n.output)
+            ? try WeightMatrix(store, n.output, rows: c.vocabularySize, cols: e)
+            : tokenEmbedding
+        ropeFrequencyFactors = store.contains("rope_freqs.weight")
+            ? try loadVector(store, "rope_freqs.weight", count: c.ropeDimensions / 2) : nil
+    }
+
+    /// The experts of layer l: GGUF's stacked 3-D tensors (sliced per expert, no copy), transformers 5's
+    /// fused tensors, or one tensor each.
+    static func experts(_ store: TensorStore, _ n: TensorNaming, layer l: Int,
+                        config c: DecoderConfig) throws(FormatError) -> [FeedForwardWeights] {
+        let e = c.embeddingLength, f = c.expertFeedForwardLength, count = c.expertCount
+        if n.layout == .gguf, store.contains(n.stackedExperts(l, .gate)) {
+            let gate = try store.require(n.stackedExperts(l, .gate), shape: [e, f, count])
+            let up = try store.require(n.stackedExperts(l, .up), shape: [e, f, count])
+            let down = try store.require(n.stackedExperts(l, .down), shape: [f, e, count])
+            try WeightMatrix.checkRows(gate, store: store, cols: e)
+            try WeightMatrix.checkRows(up, store: store, cols: e)
+            try WeightMatrix.checkRows(down, store: store, cols: f)
+            return (0..<count).map { x in
+                FeedForwardWeights(gate: WeightMatrix(gate, rows: f, cols: e, firstRow: x * f),
+                                   up: WeightMatrix(up, rows: f, cols: e, firstRow: x * f),
+                                   down: WeightMatrix(down, rows: e, cols: f, firstRow: x * e))
+            }
+        }
+        if n.layout == .huggingFace, store.contains(n.fusedExperts(l, gateUp: true)) {
+            // transformers 5: gate and up stacked as (n_expert, 2 ffn, embedding), down as (n_expert, embedding, ffn).
+            let gateUp = try store.require(n.fusedExperts(l, gateUp: true), shape: [e, 2 * f, count])
+            let down = try store.require(n.fusedExperts(l, gateUp: false), shape: [f, e, count])
+            try WeightMatrix.checkRows(gateUp, store: store, cols: e)
+            try WeightMatrix.checkRows(down, store: store, cols: f)
+            return (0..<count).map { x in
+                FeedForwardWeights(gate: WeightMatrix(gateUp, rows: f, cols: e, firstRow: 2 * x * f),
+                                   up: WeightMatrix(gateUp, rows: f, cols: e, firstRow: 2 * x * f + f),
+                                   down: WeightMatrix(down, rows: e, cols: f, firstRow: x * e))
+            }
+        }
+        let qwenStyle = n.layout == .huggingFace && store.contains(n.expert(l, 0, .gate, qwenStyle: true))
+        var out: [FeedForwardWeights] = []
+        for x in 0..<count {
+            out.append(FeedForwardWeights(
+                gate: try WeightMatrix(store, n.expert(l, x, .gate, qwenStyle: qwenStyle), rows: f, cols: e),
+                up: try WeightMatrix(store, n.expert(l, x, .up, qwenStyle: qwenStyle), rows: f, cols: e),
+                down: try WeightMatrix(store, n.expert(l, x, .down, qwenStyle: qwenStyle), rows: e, cols: f)))
+        }
+        return out
+    }
+}
