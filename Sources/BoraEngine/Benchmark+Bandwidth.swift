@@ -26,13 +26,7 @@ extension Benchmark {
         let w = model.model.weights
         var total = size(w.output)
         for layer in w.layers {
-            total += size(layer.wq) + size(layer.wk) + size(layer.wv) + size(layer.wo)
-            switch layer.feedForward {
-            case let .dense(f): total += size(f.gate) + size(f.up) + size(f.down)
-            case let .experts(router, experts, perToken):
-                let one = experts.first.map { size($0.gate) + size($0.up) + size($0.down) } ?? 0
-                total += size(router) + one * perToken
-            }
+            total += layer.matricesPerToken().reduce(0) { $0 + size($1) }
         }
         return total
     }

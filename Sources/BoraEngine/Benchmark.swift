@@ -161,7 +161,7 @@ public struct Benchmark: Sendable {
     public var modelType: String {
         let params = Double(model.model.parameterCount)
         let size = params >= 1e9 ? String(format: "%.0fB", params / 1e9) : String(format: "%.0fM", params / 1e6)
-        let type = model.model.weights.layers.first.map { "\($0.wq.type)".uppercased() } ?? "?"
-        return "llama \(size) \(type)"
+        let type = model.model.weights.layers.first.map { "\(($0.standard?.wq ?? $0.wo).type)".uppercased() } ?? "?"
+        return "\(model.config.architecture) \(size) \(type)"
     }
 }

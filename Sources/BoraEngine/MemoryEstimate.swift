@@ -17,7 +17,8 @@ public struct MemoryEstimate: Sendable, Equatable {
                 cacheType: KVCacheType = .f16) {
         weights = weightBytes
         self.positions = positions
-        kvCache = sessions * KVCache.bytes(kvDim: c.kvDim, windows: c.slidingWindows, positions: positions, type: cacheType)
+        kvCache = sessions * KVCache.bytes(kvDim: c.kvDim, windows: c.slidingWindows, positions: positions, type: cacheType,
+                                                  valuesAreKeys: c.latentAttention != nil)
         let ffn = max(c.feedForwardLength, c.expertCount > 0 ? c.expertFeedForwardLength : 0)
         let perToken = 4 * (4 * c.embeddingLength + 3 * ffn + c.queryDim + 2 * c.kvDim + c.vocabularySize)
         scratch = sessions * (max(1, batch) * perToken + 4 * c.headCount * positions)

@@ -65,6 +65,21 @@ public struct DecoderConfig: Codable, Sendable, Equatable {
     /// Whether the chosen experts' router probabilities are renormalized to sum to 1 (Mixtral: yes;
     /// Qwen 3 MoE: `norm_topk_prob`).
     public var normalizeExpertWeights: Bool
+    /// Group-limited routing (DeepSeek V3, Mistral 4: `n_group`, `topk_group`): experts are split into
+    /// `expertGroups` groups, each scored by the sum of its two best probabilities, and the top k are
+    /// chosen within the best `expertGroupsUsed` groups. 1 and 1: no grouping.
+    public var expertGroups: Int = 1
+    public var expertGroupsUsed: Int = 1
+    /// The chosen experts' weights are multiplied by this (`routed_scaling_factor`).
+    public var expertWeightsScale: Float = 1
+    /// Width of the shared expert every token goes through besides the chosen ones (0: none).
+    public var sharedExpertFeedForwardLength: Int = 0
+    /// The first layers have a dense feed-forward of `feedForwardLength` instead of experts
+    /// (`first_k_dense_replace`).
+    public var leadingDenseLayers: Int = 0
+    /// Multi-head latent attention (Mistral 4), nil for grouped-query attention. With it, `headDim` is the
+    /// latent width, `headCountKV` 1 and `ropeDimensions` its RoPE part (`LatentAttention.apply`).
+    public var latentAttention: LatentAttention?
 
     public var queryDim: Int { headCount * headDim }
     public var kvDim: Int { headCountKV * headDim }
@@ -165,6 +180,15 @@ public struct DecoderConfig: Codable, Sendable, Equatable {
         }
         if let s = attentionScale, !(s > 0) || !s.isFinite { throw bad("the attention scale (\(s)) must be positive") }
         if let cap = finalLogitSoftcap, !(cap > 0) || !cap.isFinite { throw bad("final_logit_softcapping (\(cap)) must be positive") }
+        if expertCount > 0 {
+            guard expertGroups >= 1, expertCount % expertGroups == 0, expertGroupsUsed >= 1, expertGroupsUsed <= expertGroups,
+                  expertsPerToken <= expertGroupsUsed * (expertCount / expertGroups), leadingDenseLayers >= 0,
+                  leadingDenseLayers <= blockCount, sharedExpertFeedForwardLength >= 0, expertWeightsScale.isFinite,
+                  expertWeightsScale > 0 else {
+                throw bad("the expert routing is inconsistent: \(expertCount) experts in \(expertGroups) groups, \(expertGroupsUsed) groups used, \(expertsPerToken) experts per token, \(leadingDenseLayers) leading dense layers, scale \(expertWeightsScale)")
+            }
+        }
+        if let latent = latentAttention { try latent.validate(path: path, config: self) }
         guard embeddingLength <= 1 << 16, feedForwardLength <= 1 << 18, expertFeedForwardLength <= 1 << 18, blockCount <= 1024,
               headCount <= 1024, vocabularySize <= 1 << 22 else {
             throw bad("hyperparameters are absurdly large (embedding \(embeddingLength), feed-forward \(feedForwardLength), blocks \(blockCount), heads \(headCount), vocabulary \(vocabularySize))")

@@ -31,27 +31,24 @@ extension DecoderSession {
         for (l, layer) in w.layers.enumerated() {
             // Row-wise steps run on the pool's threads when there are several rows (a batched decode step or a
             // prompt chunk): on the caller alone they would leave the other threads waiting.
+            let firstInput: GGMLType
+            switch layer.attention {
+            case let .standard(a): firstInput = a.wq.type
+            case let .latent(a): firstInput = (a.queryA ?? a.query).type
+            }
             forEachRow(n) { t in
                 if l > 0 { Ops.add(s.x + t * e, s.o + t * e, e) }  // the previous layer's feed-forward output
                 Ops.rmsNorm(s.x + t * e, weight: layer.attentionNorm, eps: c.rmsNormEpsilon, out: s.xn + t * e, e)
-                quantizeRow(s.xn, row: t, cols: e, for: layer.wq.type)
+                quantizeRow(s.xn, row: t, cols: e, for: firstInput)
             }
-            let act = Quant.activationType(for: layer.wq.type)
-            if Quant.activationType(for: layer.wk.type) == act, Quant.activationType(for: layer.wv.type) == act {
-                matmul([(layer.wq, s.q), (layer.wk, s.k), (layer.wv, s.v)], rows: n)
-            } else {
-                matmul(layer.wq, rows: n, out: s.q)
-                quantizeInput(s.xn, rows: n, cols: e, for: layer.wk.type)
-                matmul(layer.wk, rows: n, out: s.k)
-                quantizeInput(s.xn, rows: n, cols: e, for: layer.wv.type)
-                matmul(layer.wv, rows: n, out: s.v)
+            switch layer.attention {
+            case let .standard(a): queriesAndKeys(a, layer: l, tokens: n, positions: positions)
+            case let .latent(a): latentQueriesAndKeys(a, layer: l, tokens: n, positions: positions)
             }
-            addLoRA(.q, layer: l, input: s.xn, inWidth: e, rows: n, out: s.q, outWidth: c.queryDim)
-            addLoRA(.k, layer: l, input: s.xn, inWidth: e, rows: n, out: s.k, outWidth: c.kvDim)
-            addLoRA(.v, layer: l, input: s.xn, inWidth: e, rows: n, out: s.v, outWidth: c.kvDim)
-
+            let latent = c.latentAttention != nil
             forEachRow(n) { t in
-                prepareQueryAndKey(layer: layer, index: l, row: t, position: positions[t])
+                // Latent attention's cached row is both key and value.
+                if latent { (s.v + t * c.kvDim).update(from: s.k + t * c.kvDim, count: c.kvDim) }
                 switch rows {
                 case let .sequences(caches, _):
                     // Each row's own key and value go into its cache first; attention then reads only caches.
@@ -72,9 +69,15 @@ extension DecoderSession {
                 attention(layer: l, tokens: n, caches: caches, cachedBelow: positions.map { $0 + 1 }, positions: positions)
             }
 
-            forEachRow(n) { t in quantizeRow(s.att, row: t, cols: c.queryDim, for: layer.wo.type) }
+            var attended = s.att, width = c.queryDim
+            if case let .latent(a) = layer.attention, let shape = c.latentAttention {
+                latentValues(a, shape: shape, tokens: n)
+                attended = s.latentOut
+                width = c.headCount * shape.valueDim
+            }
+            forEachRow(n) { t in quantizeRow(attended, row: t, cols: width, for: layer.wo.type) }
             matmul(layer.wo, rows: n, out: s.o)
-            addLoRA(.o, layer: l, input: s.att, inWidth: c.queryDim, rows: n, out: s.o, outWidth: e)
+            addLoRA(.o, layer: l, input: attended, inWidth: width, rows: n, out: s.o, outWidth: e)
             if let post = layer.postNorms {
                 forEachRow(n) { t in Ops.rmsNorm(s.o + t * e, weight: post.attention, eps: c.rmsNormEpsilon, out: s.o + t * e, e) }
             }
@@ -112,10 +115,29 @@ extension DecoderSession {
         }
     }
 
+    /// Grouped-query attention's q, k and v of `n` rows from s.xn (already quantized for wq in s.xq) into
+    /// s.q, s.k, s.v, with LoRA, then each row prepared (`prepareQueryAndKey`).
+    func queriesAndKeys(_ a: StandardAttentionWeights, layer l: Int, tokens n: Int, positions: [Int]) {
+        let c = model.config, e = c.embeddingLength
+        let act = Quant.activationType(for: a.wq.type)
+        if Quant.activationType(for: a.wk.type) == act, Quant.activationType(for: a.wv.type) == act {
+            matmul([(a.wq, s.q), (a.wk, s.k), (a.wv, s.v)], rows: n)
+        } else {
+            matmul(a.wq, rows: n, out: s.q)
+            quantizeInput(s.xn, rows: n, cols: e, for: a.wk.type)
+            matmul(a.wk, rows: n, out: s.k)
+            quantizeInput(s.xn, rows: n, cols: e, for: a.wv.type)
+            matmul(a.wv, rows: n, out: s.v)
+        }
+        addLoRA(.q, layer: l, input: s.xn, inWidth: e, rows: n, out: s.q, outWidth: c.queryDim)
+        addLoRA(.k, layer: l, input: s.xn, inWidth: e, rows: n, out: s.k, outWidth: c.kvDim)
+        addLoRA(.v, layer: l, input: s.xn, inWidth: e, rows: n, out: s.v, outWidth: c.kvDim)
+        forEachRow(n) { t in prepareQueryAndKey(a, index: l, row: t, position: positions[t]) }
+    }
+
     /// Row t of s.q and s.k after the projections: biases (Qwen 2), per-head RMSNorm (QK-norm), RoPE with
-    /// the layer's table, the query's attention temperature (Llama 4 scaling); then its key and value
-    /// stored or rounded (`forwardChunk`).
-    func prepareQueryAndKey(layer: LayerWeights, index l: Int, row t: Int, position: Int) {
+    /// the layer's table, the query's attention temperature (Llama 4 scaling).
+    func prepareQueryAndKey(_ layer: StandardAttentionWeights, index l: Int, row t: Int, position: Int) {
         let c = model.config, hd = c.headDim
         let q = s.q + t * c.queryDim, k = s.k + t * c.kvDim
         if let b = layer.qkvBias {
@@ -192,7 +214,7 @@ extension DecoderSession {
     /// GGUF and Mistral checkpoints, (x[i], x[i + d/2]) for Hugging Face ones.
     /// `table`: the layer's inverse frequencies and the factor on cos and sin (YaRN's attention factor).
     func rope(_ x: UnsafeMutablePointer<Float>, heads: Int, position: Int,
-              table: (inverseFrequencies: [Float], attentionFactor: Float)) {
+              table: (inverseFrequencies: [Float], attentionFactor: Float), stride: Int? = nil) {
         let c = model.config
         let inv = table.inverseFrequencies, factor = table.attentionFactor
         let half = c.ropeDimensions / 2
@@ -202,7 +224,7 @@ extension DecoderSession {
             let cs = cosf(theta) * factor, sn = sinf(theta) * factor
             let (ia, ib) = adjacent ? (2 * i, 2 * i + 1) : (i, i + half)
             for h in 0..<heads {
-                let p = x + h * c.headDim
+                let p = x + h * (stride ?? c.headDim)
                 let a = p[ia], b = p[ib]
                 p[ia] = a * cs - b * sn
                 p[ib] = a * sn + b * cs

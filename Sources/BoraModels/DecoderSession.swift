@@ -41,7 +41,7 @@ public final class DecoderSession: @unchecked Sendable {
         self.cacheType = cacheType
         let c = model.config
         cache = KVCache(kvHeads: c.headCountKV, headDim: c.headDim, contextLength: max(1, contextLength),
-                        windows: c.slidingWindows, type: cacheType)
+                        windows: c.slidingWindows, type: cacheType, valuesAreKeys: c.latentAttention != nil)
         self.maxBatch = max(1, maxBatch)
         pool = ThreadPool(threads: threads)
         s = Scratch(config: c, batch: self.maxBatch, context: max(1, contextLength), threads: pool.threadCount, weights: model.weights)
@@ -53,7 +53,7 @@ public final class DecoderSession: @unchecked Sendable {
     /// share this session's scratch and threads (`using(_:_:)`, `decode(_:caches:_:)`).
     public func makeCache() -> KVCache {
         KVCache(kvHeads: model.config.headCountKV, headDim: model.config.headDim, contextLength: cache.contextLength,
-                windows: model.config.slidingWindows, type: cacheType)
+                windows: model.config.slidingWindows, type: cacheType, valuesAreKeys: model.config.latentAttention != nil)
     }
 
     /// Runs `body` with `other` as the session's cache (`evaluate`, `next` and `reset` act on it).
@@ -143,7 +143,7 @@ public final class DecoderSession: @unchecked Sendable {
 
     private func checkShape(of c: KVCache, index i: Int) throws {
         guard c.kvHeads == model.config.headCountKV, c.headDim == model.config.headDim, c.layers == model.weights.layers.count,
-              c.contextLength <= s.context, c.type == cacheType else {
+              c.contextLength <= s.context, c.type == cacheType, c.valuesAreKeys == (model.config.latentAttention != nil) else {
             throw ModelError.invalidBatch("cache \(i) was made for another model, a longer context or another cache type (\(c.type.rawValue), this session's is \(cacheType.rawValue)); make caches with makeCache()")
         }
     }

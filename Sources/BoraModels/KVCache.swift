@@ -31,20 +31,26 @@ public final class KVCache: @unchecked Sendable {
     public let slots: [Int]
     /// Positions filled so far.
     public internal(set) var count = 0
-    /// Per layer: keys, then values, each (kvHeads, slots, headDim) elements of `type`.
+    /// Per layer: keys, then values, each (kvHeads, slots, headDim) elements of `type` (keys only when
+    /// `valuesAreKeys`).
     let storage: [UnsafeMutableRawPointer]
+    /// Latent attention's cache: each position's one row serves as key and value, stored once.
+    public let valuesAreKeys: Bool
 
-    public init(kvHeads: Int, headDim: Int, contextLength: Int, windows: [Int], type: KVCacheType = .f16) {
+    public init(kvHeads: Int, headDim: Int, contextLength: Int, windows: [Int], type: KVCacheType = .f16,
+                valuesAreKeys: Bool = false) {
         self.contextLength = contextLength
         self.kvHeads = kvHeads
         self.headDim = headDim
         self.type = type
+        self.valuesAreKeys = valuesAreKeys
         slots = windows.map { $0 > 0 ? min($0, contextLength) : contextLength }
+        let copies = valuesAreKeys ? 1 : 2
         storage = slots.map { n in
-            let p = UnsafeMutableRawPointer.allocate(byteCount: max(1, 2 * n * kvHeads * headDim * type.elementBytes), alignment: 64)
+            let p = UnsafeMutableRawPointer.allocate(byteCount: max(1, copies * n * kvHeads * headDim * type.elementBytes), alignment: 64)
             switch type {
-            case .f16: p.bindMemory(to: Float16.self, capacity: 2 * n * kvHeads * headDim)
-            case .f32: p.bindMemory(to: Float.self, capacity: 2 * n * kvHeads * headDim)
+            case .f16: p.bindMemory(to: Float16.self, capacity: copies * n * kvHeads * headDim)
+            case .f32: p.bindMemory(to: Float.self, capacity: copies * n * kvHeads * headDim)
             }
             return p
         }
@@ -68,13 +74,14 @@ public final class KVCache: @unchecked Sendable {
 
     /// Bytes in use for `positions` positions.
     public func bytes(forPositions positions: Int) -> Int {
-        Self.bytes(kvDim: kvDim, windows: slots, positions: positions, type: type)
+        Self.bytes(kvDim: kvDim, windows: slots, positions: positions, type: type, valuesAreKeys: valuesAreKeys)
     }
 
     /// Bytes a cache holds after `positions` positions, for layers with these windows (0: none):
-    /// 2 (keys and values) x sum over layers of min(window, positions) x kvDim x element bytes.
-    public static func bytes(kvDim: Int, windows: [Int], positions: Int, type: KVCacheType = .f16) -> Int {
-        2 * windows.reduce(0) { $0 + ($1 > 0 ? min($1, positions) : positions) } * kvDim * type.elementBytes
+    /// 2 (keys and values; 1 when values are the keys) x sum over layers of min(window, positions) x kvDim x
+    /// element bytes.
+    public static func bytes(kvDim: Int, windows: [Int], positions: Int, type: KVCacheType = .f16, valuesAreKeys: Bool = false) -> Int {
+        (valuesAreKeys ? 1 : 2) * windows.reduce(0) { $0 + ($1 > 0 ? min($1, positions) : positions) } * kvDim * type.elementBytes
     }
 
     /// KV head g's key row of position p in layer l; the rows of the next positions follow it (headDim
@@ -85,7 +92,7 @@ public final class KVCache: @unchecked Sendable {
 
     /// As `keys`, for the values.
     @inline(__always) func values<E: AttentionElement>(_: E.Type, layer l: Int, head g: Int, position p: Int) -> UnsafeMutablePointer<E> {
-        storage[l].assumingMemoryBound(to: E.self) + ((kvHeads + g) * slots[l] + p % slots[l]) * headDim
+        storage[l].assumingMemoryBound(to: E.self) + (((valuesAreKeys ? 0 : kvHeads) + g) * slots[l] + p % slots[l]) * headDim
     }
 
     /// Stores position p's keys and values of layer l, kvDim floats each (all KV heads), rounded to the
@@ -101,7 +108,7 @@ public final class KVCache: @unchecked Sendable {
                                              values v: UnsafePointer<Float>) {
         for g in 0..<kvHeads {
             E.store(k + g * headDim, into: keys(E.self, layer: l, head: g, position: p), count: headDim)
-            E.store(v + g * headDim, into: values(E.self, layer: l, head: g, position: p), count: headDim)
+            if !valuesAreKeys { E.store(v + g * headDim, into: values(E.self, layer: l, head: g, position: p), count: headDim) }
         }
     }
 }

@@ -6,6 +6,9 @@ final class Scratch {
     let logits: UnsafeMutablePointer<Float>
     /// Router logits (batch, experts) and per-expert inputs and outputs (batch, embedding) for MoE layers.
     let routerLogits, expertIn, expertOut: UnsafeMutablePointer<Float>
+    /// Latent attention: the queries before absorption (batch, max(heads * (nope + rope), q rank)) and the
+    /// heads' values (batch, heads * value).
+    let latentQuery, latentOut: UnsafeMutablePointer<Float>
     /// Quantized activations: `batch` rows of `xqStride` bytes.
     let xq: UnsafeMutableRawPointer
     let xqStride: Int
@@ -29,29 +32,26 @@ final class Scratch {
         v = make(batch * c.kvDim)
         att = make(batch * c.queryDim)
         o = make(batch * c.embeddingLength)
-        let ffn = max(c.feedForwardLength, c.expertCount > 0 ? c.expertFeedForwardLength : 0)
+        let ffn = max(c.feedForwardLength, c.expertCount > 0 ? max(c.expertFeedForwardLength, c.sharedExpertFeedForwardLength) : 0)
         gate = make(batch * ffn)
         up = make(batch * ffn)
         logits = make(batch * c.vocabularySize)
         routerLogits = make(batch * max(1, c.expertCount))
         expertIn = make(c.expertCount > 0 ? batch * c.embeddingLength : 1)
         expertOut = make(c.expertCount > 0 ? batch * c.embeddingLength : 1)
+        let latent = c.latentAttention
+        latentQuery = make(latent.map { batch * max(c.headCount * $0.queryHeadDim, $0.queryRank ?? 0) } ?? 1)
+        latentOut = make(latent.map { batch * c.headCount * $0.valueDim } ?? 1)
         scores = make(threads * context)
         self.context = context
         k16 = .allocate(capacity: max(1, batch * c.kvDim))
         v16 = .allocate(capacity: max(1, batch * c.kvDim))
         k16.initialize(repeating: 0, count: max(1, batch * c.kvDim))
         v16.initialize(repeating: 0, count: max(1, batch * c.kvDim))
-        all = [x, xn, q, k, v, att, o, gate, up, logits, scores, routerLogits, expertIn, expertOut]
+        all = [x, xn, q, k, v, att, o, gate, up, logits, scores, routerLogits, expertIn, expertOut, latentQuery, latentOut]
         var stride = 64
         var matrices = [weights.output]
-        for layer in weights.layers {
-            matrices += [layer.wq, layer.wk, layer.wv, layer.wo]
-            switch layer.feedForward {
-            case let .dense(f): matrices += [f.gate, f.up, f.down]
-            case let .experts(router, experts, _): matrices += [router] + experts.flatMap { [$0.gate, $0.up, $0.down] }
-            }
-        }
+        for layer in weights.layers { matrices += layer.allMatrices }
         for m in matrices {
             stride = max(stride, Quant.activationBytes(for: m.type, count: m.cols))
         }

@@ -70,12 +70,16 @@ extension Inspect {
         let windows = config.slidingWindows
         let label = Set(windows).count == 1 ? (windows.first ?? 0 > 0 ? "window \(windows[0])" : "no window") : "per-layer windows \(windows)"
         let kind = cache.cacheType.rawValue.uppercased()
+        let latent = config.latentAttention != nil
+        let perToken = KVCache.bytes(kvDim: config.kvDim, windows: [Int](repeating: 0, count: config.blockCount), positions: 1,
+                                     type: cache.cacheType, valuesAreKeys: latent)
+        print("per token, all layers: \(perToken) bytes (\(latent ? "latent attention: one row of kv_lora_rank + rope (\(config.kvDim)) per layer, keys and values alike" : "keys and values, \(config.headCountKV) KV heads of \(config.headDim)") in \(kind))")
         print("| tokens | \(kind) KV cache, \(label) | \(kind) KV cache, no window |")
         print("|---|---|---|")
         for n in try parseTokenIds(lengths) {
-            let with = KVCache.bytes(kvDim: config.kvDim, windows: windows, positions: n, type: cache.cacheType)
+            let with = KVCache.bytes(kvDim: config.kvDim, windows: windows, positions: n, type: cache.cacheType, valuesAreKeys: latent)
             let without = KVCache.bytes(kvDim: config.kvDim, windows: [Int](repeating: 0, count: config.blockCount), positions: n,
-                                        type: cache.cacheType)
+                                        type: cache.cacheType, valuesAreKeys: latent)
             print("| \(n) | \(mebibytes(with)) | \(mebibytes(without)) |")
         }
     }

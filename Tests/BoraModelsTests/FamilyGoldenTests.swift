@@ -11,7 +11,7 @@ import Testing
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/families")
 
-    static let families = ["llama3", "qwen2", "qwen3", "qwen3moe", "gemma3", "ministral3", "mistral3"]
+    static let families = ["llama3", "qwen2", "qwen3", "qwen3moe", "gemma3", "ministral3", "mistral3", "mistral4"]
     static let cases: [(String, String)] = families.flatMap { f in ["hf", "model.gguf"].map { (f, $0) } }
 
     static func golden(_ family: String) throws -> MistralGoldenTests.Golden {

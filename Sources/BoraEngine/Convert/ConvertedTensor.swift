@@ -68,15 +68,16 @@ extension ConvertedTensor {
         }
         for (l, layer) in w.layers.enumerated() {
             vector(names.layer(l, .attentionNorm), layer.attentionNorm)
-            matrix(names.layer(l, .q), [layer.wq], heads: c.headCount)
-            matrix(names.layer(l, .k), [layer.wk], heads: c.headCountKV)
-            matrix(names.layer(l, .v), [layer.wv])
-            if let b = layer.qkvBias {
+            guard let a = layer.standard else { continue }  // latent attention: refused by CheckpointConverter
+            matrix(names.layer(l, .q), [a.wq], heads: c.headCount)
+            matrix(names.layer(l, .k), [a.wk], heads: c.headCountKV)
+            matrix(names.layer(l, .v), [a.wv])
+            if let b = a.qkvBias {
                 vector(names.layer(l, .q, bias: true), b.q)
                 vector(names.layer(l, .k, bias: true), b.k)
                 vector(names.layer(l, .v, bias: true), b.v)
             }
-            if let qk = layer.qkNorm {
+            if let qk = a.qkNorm {
                 vector(names.layer(l, .qNorm), qk.q)
                 vector(names.layer(l, .kNorm), qk.k)
             }
@@ -88,7 +89,7 @@ extension ConvertedTensor {
                 matrix(names.layer(l, .gate), [f.gate])
                 matrix(names.layer(l, .up), [f.up])
                 matrix(names.layer(l, .down), [f.down])
-            case let .experts(router, experts, _):
+            case let .experts(router, experts, _, _):
                 matrix(names.layer(l, .router), [router])
                 matrix(names.stackedExperts(l, .gate), experts.map(\.gate))
                 matrix(names.stackedExperts(l, .up), experts.map(\.up))

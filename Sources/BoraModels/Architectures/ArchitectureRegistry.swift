@@ -2,7 +2,7 @@
 /// `inspect` and error messages ask it; nothing else keeps a list.
 public enum ArchitectureRegistry {
     public static let all: [Architecture] = [
-        .llama, .qwen2, .qwen3, .qwen3MoE, .gemma3, .mistral3,
+        .llama, .qwen2, .qwen3, .qwen3MoE, .gemma3, .mistral3, .mistral4,
     ]
 
     /// The family of a GGUF `general.architecture`.
@@ -10,13 +10,15 @@ public enum ArchitectureRegistry {
         all.first { $0.ggufNames.contains(name) }
     }
 
-    /// The family of a Hugging Face config: by `architectures` class first, then by `model_type`.
+    /// The family of a Hugging Face config: by the (text) model's `model_type` first (a vision-language
+    /// wrapper such as Mistral3ForConditionalGeneration holds text models of several families), then by the
+    /// `architectures` class.
     public static func huggingFace(modelType: String?, classes: [String]) -> Architecture? {
+        if let modelType, let a = all.first(where: { $0.huggingFaceModelTypes.contains(modelType) }) { return a }
         for c in classes {
             if let a = all.first(where: { $0.huggingFaceClasses.contains(c) }) { return a }
         }
-        guard let modelType else { return nil }
-        return all.first { $0.huggingFaceModelTypes.contains(modelType) }
+        return nil
     }
 
     /// The registry's family of that name.

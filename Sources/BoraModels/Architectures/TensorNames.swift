@@ -18,6 +18,11 @@ public enum LayerTensor: Sendable, Hashable {
     /// Sandwich norms: on the attention output and on the feed-forward output.
     case postAttentionNorm, postFeedForwardNorm
     case ffnNorm, gate, up, down, router
+    /// The shared expert's feed-forward (Mistral 4).
+    case sharedGate, sharedUp, sharedDown
+    /// Latent attention (Mistral 4): q_a_proj and its norm, q_b_proj, kv_a_proj_with_mqa and its norm,
+    /// kv_b_proj (Hugging Face), attn_k_b / attn_v_b (GGUF: kv_b_proj split per head).
+    case queryA, queryANorm, queryB, kvA, kvANorm, kvB, keyB, valueB
 }
 
 /// A family's tensor names in each layout: the names of a block's tensors relative to the block's prefix,
@@ -37,15 +42,21 @@ public struct TensorNames: Sendable {
         gguf: [.attentionNorm: "attn_norm", .q: "attn_q", .k: "attn_k", .v: "attn_v", .o: "attn_output",
                .qNorm: "attn_q_norm", .kNorm: "attn_k_norm", .postAttentionNorm: "post_attention_norm",
                .postFeedForwardNorm: "post_ffw_norm", .ffnNorm: "ffn_norm", .gate: "ffn_gate", .up: "ffn_up",
-               .down: "ffn_down", .router: "ffn_gate_inp"],
+               .down: "ffn_down", .router: "ffn_gate_inp", .sharedGate: "ffn_gate_shexp", .sharedUp: "ffn_up_shexp",
+               .sharedDown: "ffn_down_shexp", .queryA: "attn_q_a", .queryANorm: "attn_q_a_norm", .queryB: "attn_q_b",
+               .kvA: "attn_kv_a_mqa", .kvANorm: "attn_kv_a_norm", .keyB: "attn_k_b", .valueB: "attn_v_b"],
         huggingFace: [.attentionNorm: "input_layernorm", .q: "self_attn.q_proj", .k: "self_attn.k_proj",
                       .v: "self_attn.v_proj", .o: "self_attn.o_proj", .qNorm: "self_attn.q_norm", .kNorm: "self_attn.k_norm",
                       .ffnNorm: "post_attention_layernorm", .gate: "mlp.gate_proj", .up: "mlp.up_proj",
-                      .down: "mlp.down_proj", .router: "block_sparse_moe.gate"],
+                      .down: "mlp.down_proj", .router: "block_sparse_moe.gate", .sharedGate: "mlp.shared_experts.gate_proj",
+                      .sharedUp: "mlp.shared_experts.up_proj", .sharedDown: "mlp.shared_experts.down_proj",
+                      .queryA: "self_attn.q_a_proj", .queryANorm: "self_attn.q_a_layernorm", .queryB: "self_attn.q_b_proj",
+                      .kvA: "self_attn.kv_a_proj_with_mqa", .kvANorm: "self_attn.kv_a_layernorm", .kvB: "self_attn.kv_b_proj"],
         mistral: [.attentionNorm: "attention_norm", .q: "attention.wq", .k: "attention.wk", .v: "attention.wv",
                   .o: "attention.wo", .ffnNorm: "ffn_norm", .gate: "feed_forward.w1", .up: "feed_forward.w3",
                   .down: "feed_forward.w2", .router: "feed_forward.gate"],
-        huggingFacePrefixes: [("model.", "lm_head.weight")])
+        huggingFacePrefixes: [("model.", "lm_head.weight"), ("model.language_model.", "lm_head.weight"),
+                              ("language_model.model.", "language_model.lm_head.weight")])
 
     /// These names with some replaced.
     public func overriding(gguf g: [LayerTensor: String] = [:], huggingFace h: [LayerTensor: String] = [:],
@@ -138,6 +149,9 @@ public struct TensorNaming: Sendable {
     }
 
     /// GGUF's stacked (n_expert, rows, cols) expert tensors `blk.N.ffn_{gate,up,down}_exps.weight`.
+    /// GGUF's fused (n_expert, 2 ffn, cols) gate-and-up experts `blk.N.ffn_gate_up_exps.weight` (Mistral 4).
+    public func stackedGateUp(_ l: Int) -> String { "blk.\(l).ffn_gate_up_exps.weight" }
+
     public func stackedExperts(_ l: Int, _ t: LayerTensor) -> String {
         let n = t == .gate ? "ffn_gate_exps" : t == .up ? "ffn_up_exps" : "ffn_down_exps"
         return "blk.\(l).\(n).weight"

@@ -88,10 +88,14 @@ extension LoRAAdapter.Factors {
 extension LayerWeights {
     /// The matrix an adapter target names (an error for the feed-forward of a mixture-of-experts layer).
     public func matrix(_ t: LoRAAdapter.Target, adapter: String) throws(FormatError) -> WeightMatrix {
+        if t == .o { return wo }
+        guard let a = standard else {
+            throw FormatError.invalid(path: adapter, what: "the adapter changes \(t) of a latent-attention layer; LoRA on latent attention's q/k/v is not supported")
+        }
         switch t {
-        case .q: return wq
-        case .k: return wk
-        case .v: return wv
+        case .q: return a.wq
+        case .k: return a.wk
+        case .v: return a.wv
         case .o: return wo
         case .gate, .up, .down:
             guard case let .dense(f) = feedForward else {
@@ -103,9 +107,14 @@ extension LayerWeights {
 
     mutating func replace(_ t: LoRAAdapter.Target, with m: WeightMatrix) {
         switch t {
-        case .q: wq = m
-        case .k: wk = m
-        case .v: wv = m
+        case .q, .k, .v:
+            guard case var .standard(a) = attention else { return }
+            switch t {
+            case .q: a.wq = m
+            case .k: a.wk = m
+            default: a.wv = m
+            }
+            attention = .standard(a)
         case .o: wo = m
         case .gate, .up, .down:
             if case let .dense(f) = feedForward {
