@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-model.sh
+scripts/install-gemma3.sh
 scripts/install-mistral-tokenizers.sh >/dev/null
 scripts/install-sdk-clients.sh
 swift build -c release --build-tests

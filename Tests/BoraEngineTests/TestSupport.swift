@@ -18,4 +18,16 @@ enum TestPaths {
     }
 }
 
+extension TestPaths {
+    /// Gemma 3 270M Q4_K_M (base model): models/ in the repo (scripts/install-gemma3.sh, which
+    /// scripts/test.sh runs).
+    static func gemma3() throws -> String {
+        let name = "gemma-3-270m-q4_k_m.gguf"
+        let local = repo.appendingPathComponent("models/" + name).path
+        if FileManager.default.fileExists(atPath: local) { return local }
+        Issue.record("the test model \(name) is missing: run scripts/install-gemma3.sh first (it installs it into models/)")
+        throw TestSupportError.missingModel
+    }
+}
+
 enum TestSupportError: Error { case missingModel }
