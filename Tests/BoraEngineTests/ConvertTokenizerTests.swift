@@ -235,26 +235,7 @@ enum TinyTokenizers {
         _ = try CheckpointConverter.convert(directory: input, output: output, target: .f32)
         let tokens = Array(ConvertFixtures.tokens.prefix(count))
         let bora = try ConvertFixtures.logits(output, tokens)
-        let script = """
-        import json, sys, llama_cpp
-        llm = llama_cpp.Llama(model_path=sys.argv[1], n_ctx=64, n_batch=64, logits_all=True, verbose=False, n_threads=2,
-                        type_k=0, type_v=0)  # F32 K/V cache
-        tokens = json.loads(sys.argv[2])
-        llm.eval(tokens)
-        print(json.dumps([[float(x) for x in row] for row in llm.scores[:len(tokens)]]))
-        """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script, output, "\(tokens)"]
-        let pipe = Pipe(), errors = Pipe()
-        p.standardOutput = pipe
-        p.standardError = errors
-        try p.run()
-        let out = pipe.fileHandleForReading.readDataToEndOfFile()
-        let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        try #require(p.terminationStatus == 0, "llama.cpp failed: \(err)")
-        let llama = try JSONDecoder().decode([[Float]].self, from: out)
+        let llama = try LlamaCppLogits.run(output, tokens)
         #expect(llama.count == tokens.count)
         let worst = ConvertFixtures.maxDifference(bora, llama)
         #expect(worst < 1e-4, "\(model): max |logit difference| Bora vs llama.cpp \(worst)")

@@ -83,7 +83,7 @@ enum GGUFModelMetadata {
             throw .unsupportedCheckpoint(path: path, reason: "its sliding-window layers \(local) follow no pattern a GGUF file can express")
         }
         if n != 6 { m.append((p + "attention.sliding_window_pattern", .uint32(UInt32(n)))) }
-        if let r = c.localRope, r.theta != 10_000 { m.append((p + "rope.freq_base_swa", .float32(Float(r.theta)))) }
+        if let r = c.localRope { m.append((p + "rope.freq_base_swa", .float32(Float(r.theta)))) }
         return m
     }
 }
