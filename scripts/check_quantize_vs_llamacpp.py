@@ -73,7 +73,9 @@ def main() -> int:
             src = tensors(f32)
             golden["names"] = list(src.keys())
             golden["shapes"] = [src[n][1] for n in golden["names"]]
-            golden["block_count"] = int(gguf.GGUFReader(f32).fields["llama.block_count"].parts[-1][0])
+            reader = gguf.GGUFReader(f32)
+            arch = bytes(reader.fields["general.architecture"].parts[-1]).decode()
+            golden["block_count"] = int(reader.fields[arch + ".block_count"].parts[-1][0])
         golden["types"][t] = [lt[n][0] for n in golden["names"]]
     if a.recipe_golden:
         with open(a.recipe_golden, "w") as f:

@@ -21,8 +21,16 @@ extension DecoderConfig {
             lines.append("attention temperature: beta \(t.beta), original context \(t.originalContext)")
         }
         if let cap = finalLogitSoftcap { lines.append("final logit soft-cap: \(cap)") }
+        if let a = latentAttention {
+            lines.append("latent attention: q rank \(a.queryRank.map(String.init) ?? "none (q_proj)"), kv rank \(a.kvRank), per head nope \(a.nopeDim) + rope \(a.ropeDim), value \(a.valueDim); cached row \(a.latentDim) per token and layer")
+        }
         if expertCount > 0 {
-            lines.append("experts: \(expertCount), used per token: \(expertsPerToken), expert feed-forward: \(expertFeedForwardLength), weights \(normalizeExpertWeights ? "renormalized over the chosen" : "softmax over all")")
+            lines.append("experts: \(expertCount), used per token: \(expertsPerToken), expert feed-forward: \(expertFeedForwardLength), weights \(normalizeExpertWeights ? "renormalized over the chosen" : "softmax over all")\(expertWeightsScale != 1 ? " x \(expertWeightsScale)" : "")")
+            var more: [String] = []
+            if sharedExpertFeedForwardLength > 0 { more.append("shared expert feed-forward \(sharedExpertFeedForwardLength)") }
+            if leadingDenseLayers > 0 { more.append("first \(leadingDenseLayers) layers dense") }
+            if expertGroups > 1 { more.append("\(expertGroupsUsed) of \(expertGroups) expert groups per token") }
+            if !more.isEmpty { lines.append("experts: " + more.joined(separator: ", ")) }
         }
         lines.append("rms norm epsilon: \(rmsNormEpsilon), context length: \(contextLength)")
         return lines
