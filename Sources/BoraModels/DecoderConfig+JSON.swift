@@ -122,6 +122,29 @@ struct MistralParams: Decodable {
     var slidingWindow: SlidingWindow?
     var moe: Moe?
     var maxSeqLen: Int?
+    /// Ministral 3 / Devstral 2: YaRN (`beta` is beta_fast, `alpha` beta_slow; `apply_scale` false means
+    /// mscale_all_dim 1, as llama.cpp's converter reads it) and Llama 4's attention temperature.
+    var yarn: Yarn?
+    var llama4Scaling: Llama4Scaling?
+    /// Latent-attention ranks (Mistral Small 4's native layout), which Bora reads only from Hugging Face or GGUF.
+    var kvLoraRank: Int?
+
+    struct Yarn: Decodable {
+        var factor: Double
+        var beta: Double?
+        var alpha: Double?
+        var originalMaxPositionEmbeddings: Int
+        var applyScale: Bool?
+        enum CodingKeys: String, CodingKey {
+            case factor, beta, alpha, originalMaxPositionEmbeddings = "original_max_position_embeddings", applyScale = "apply_scale"
+        }
+    }
+
+    struct Llama4Scaling: Decodable {
+        var beta: Double
+        var originalMaxPositionEmbeddings: Int?
+        enum CodingKeys: String, CodingKey { case beta, originalMaxPositionEmbeddings = "original_max_position_embeddings" }
+    }
 
     struct Moe: Decodable {
         var numExperts: Int
@@ -141,7 +164,8 @@ struct MistralParams: Decodable {
     enum CodingKeys: String, CodingKey {
         case dim, nLayers = "n_layers", headDim = "head_dim", hiddenDim = "hidden_dim", nHeads = "n_heads"
         case nKvHeads = "n_kv_heads", normEps = "norm_eps", vocabSize = "vocab_size", ropeTheta = "rope_theta"
-        case slidingWindow = "sliding_window", moe, maxSeqLen = "max_seq_len"
+        case slidingWindow = "sliding_window", moe, maxSeqLen = "max_seq_len", yarn, llama4Scaling = "llama_4_scaling"
+        case kvLoraRank = "kv_lora_rank"
     }
 }
 
@@ -190,7 +214,7 @@ extension DecoderConfig {
         let h = try Self.decode(HuggingFaceConfig.self, from: data, path: path)
         guard let family = ArchitectureRegistry.huggingFace(modelType: h.modelType ?? outerType, classes: classes)
                 ?? outerType.flatMap({ ArchitectureRegistry.huggingFace(modelType: $0, classes: []) }) else {
-            let what = [outerType ?? h.modelType.map { "model_type '\($0)'" }, classes.first].compactMap { $0 }.joined(separator: ", ")
+            let what = [(h.modelType ?? outerType).map { "model_type '\($0)'" }, classes.first].compactMap { $0 }.joined(separator: ", ")
             throw FormatError.invalid(path: path, what: "its architecture (\(what.isEmpty ? "no model_type" : what)) is not one Bora runs. Supported: \(ArchitectureRegistry.supported)")
         }
         let full = h.ropeObject(layerType: "full_attention")
@@ -212,9 +236,13 @@ extension DecoderConfig {
         try validate(path: path)
     }
 
-    /// From Mistral's `params.json`.
+    /// From Mistral's `params.json`: the llama family, or mistral3 when it has `llama_4_scaling` (Ministral 3,
+    /// Devstral 2; as llama.cpp's converter decides).
     public init(mistralParams path: String) throws(FormatError) {
         let m = try Self.decode(MistralParams.self, from: try Self.read(path), path: path)
+        if m.kvLoraRank != nil {
+            throw FormatError.invalid(path: path, what: "this is a latent-attention checkpoint (kv_lora_rank) in Mistral's native layout, which Bora does not read; use its Hugging Face checkpoint or a GGUF file")
+        }
         var window: Int?
         if case let .all(w)? = m.slidingWindow { window = w }
         self.init(
@@ -222,7 +250,20 @@ extension DecoderConfig {
             headCount: m.nHeads, headCountKV: m.nKvHeads ?? m.nHeads, headDim: m.headDim,
             ropeTheta: m.ropeTheta ?? 10_000, rmsNormEpsilon: Float(m.normEps ?? 1e-5),
             contextLength: m.maxSeqLen ?? 32_768, slidingWindow: window, ropeStyle: .adjacentPairs,
-            expertCount: m.moe?.numExperts ?? 0, expertsPerToken: m.moe?.numExpertsPerTok ?? 0)
+            expertCount: m.moe?.numExperts ?? 0, expertsPerToken: m.moe?.numExpertsPerTok ?? 0,
+            architecture: m.llama4Scaling == nil ? .llama : .mistral3)
+        if let y = m.yarn {
+            let all: Double? = y.applyScale == true ? nil : 1
+            rope.scaling = .yarn(factor: y.factor, originalContext: y.originalMaxPositionEmbeddings, betaFast: y.beta ?? 32,
+                                 betaSlow: y.alpha ?? 1,
+                                 attentionFactor: RopeScaling.yarnAttentionFactor(factor: y.factor, mscale: all, mscaleAllDim: all))
+        }
+        if let t = m.llama4Scaling {
+            guard let original = t.originalMaxPositionEmbeddings ?? m.yarn?.originalMaxPositionEmbeddings else {
+                throw FormatError.missingKey(path: path, key: "llama_4_scaling.original_max_position_embeddings")
+            }
+            attentionTemperature = AttentionTemperature(beta: t.beta, originalContext: original)
+        }
         if case let .perLayer(ws)? = m.slidingWindow {
             guard ws.count == blockCount else {
                 throw FormatError.invalid(path: path, what: "sliding_window lists \(ws.count) windows for \(blockCount) layers")

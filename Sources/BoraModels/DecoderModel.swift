@@ -16,6 +16,8 @@ public final class DecoderModel: Sendable {
     let ropeOfLayer: [Int]
     /// LoRA-merged matrices, when adapters were applied.
     let owned = OwnedMatrices()
+    /// One-line notes for the user about the checkpoint (vision-tower tensors that are not read).
+    public let notes: [String]
 
     /// `adapters` are merged into the weights at load (each adapted matrix becomes an F32 copy).
     public init(store: TensorStore, layout: CheckpointLayout, config: DecoderConfig, adapters: [ScaledAdapter] = []) throws(FormatError) {
@@ -41,6 +43,22 @@ public final class DecoderModel: Sendable {
         }
         ropeOfLayer = index
         ropeTables = tables
+        notes = Self.visionNote(store.tensorNames)
+    }
+
+    /// Prefixes of vision encoders and projectors in vision-language checkpoints (transformers' Mistral 3 and
+    /// Gemma 3, Mistral's native layout): the text decoder does not read them.
+    static let visionPrefixes = ["vision_tower.", "multi_modal_projector.", "model.vision_tower.", "model.multi_modal_projector.",
+                                 "vision_encoder.", "vision_language_adapter.", "patch_merger.", "pre_mm_projector_norm."]
+
+    static func visionNote(_ names: [String]) -> [String] {
+        var found: [String: Int] = [:]
+        for n in names {
+            if let p = visionPrefixes.first(where: { n.hasPrefix($0) }) { found[p, default: 0] += 1 }
+        }
+        guard !found.isEmpty else { return [] }
+        let total = found.values.reduce(0, +)
+        return ["skipped \(total) vision tensors (\(found.keys.sorted().map { $0 + "*" }.joined(separator: ", "))): Bora runs the text model"]
     }
 
     /// A GGUF file; `slidingWindow` overrides the file's window (converted Mistral 7B v0.1 GGUFs lack it).

@@ -64,7 +64,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let loaded = try LoadedModel(path: try modelOptions.path())
+            let loaded = try LoadedModel(path: try modelOptions.path()).noting()
             let bench = Benchmark(model: loaded, batch: batch, cacheType: cache.cacheType)
             if bandwidth {
                 let rows = try threadCounts.map { (t) throws(EngineError) in try bench.bandwidthBound(threads: t) }

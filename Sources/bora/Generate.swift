@@ -52,7 +52,7 @@ struct Generate: ParsableCommand {
         try reportingErrors {
             let output = try OutputConstraint.load(grammarFile: grammarFile, schemaFile: schemaFile, jsonObject: jsonObject)
             let grammar = try output?.grammar()
-            let loaded = try LoadedModel(path: try modelOptions.path(), slidingWindow: slidingWindow, adapters: try adapterOptions.adapters())
+            let loaded = try LoadedModel(path: try modelOptions.path(), slidingWindow: slidingWindow, adapters: try adapterOptions.adapters()).noting()
             let prompt: [Int]
             if let promptTokens {
                 prompt = try parseTokenIds(promptTokens)

@@ -105,6 +105,14 @@ func checkMemory(_ loaded: LoadedModel, positions: Int, sessions: Int = 1, cache
     try MemoryEstimate(model: loaded, positions: positions, sessions: sessions, cacheType: cacheType).check(model: loaded.path)
 }
 
+extension LoadedModel {
+    /// Prints the model's notes (vision tensors a text-only run skips) on stderr, one line each.
+    func noting() -> LoadedModel {
+        for n in model.notes { FileHandle.standardError.write(Data("note: \(n)\n".utf8)) }
+        return self
+    }
+}
+
 /// Runs a command body, turning Bora's errors into a message on stderr and exit status 1.
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do {

@@ -32,7 +32,7 @@ struct Perplexity: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let loaded = try LoadedModel(path: try modelOptions.path(), adapters: try adapterOptions.adapters())
+            let loaded = try LoadedModel(path: try modelOptions.path(), adapters: try adapterOptions.adapters()).noting()
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw EngineError.invalidParameter("cannot read '\(file)': check the path")
             }

@@ -41,7 +41,7 @@ struct Run: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let path = try resolveModel()
-            let loaded = try LoadedModel(path: path)
+            let loaded = try LoadedModel(path: path).noting()
             let ctx = context ?? min(loaded.config.contextLength, 4096)
             try checkMemory(loaded, positions: ctx, cacheType: cache.cacheType)
             let chat = ChatSession(loaded: loaded, contextLength: ctx, threads: threads.count,

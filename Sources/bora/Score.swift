@@ -31,7 +31,7 @@ struct Score: ParsableCommand {
         try reportingErrors {
             let ids = try parseTokenIds(tokens)
             guard last >= 0 else { throw EngineError.invalidParameter("--last must be 0 or more, got \(last)") }
-            let loaded = try LoadedModel(path: try modelOptions.path(), slidingWindow: slidingWindow, adapters: try adapterOptions.adapters())
+            let loaded = try LoadedModel(path: try modelOptions.path(), slidingWindow: slidingWindow, adapters: try adapterOptions.adapters()).noting()
             let session = DecoderSession(model: loaded.model, contextLength: ids.count, threads: threads.count,
                                          cacheType: cache.cacheType)
             var logits: [[Float]] = []

@@ -71,7 +71,7 @@ struct Serve: AsyncParsableCommand {
             let (merged, named) = try adapterOptions.serverAdapters()
             var configuration = serverConfiguration
             configuration.adapters = named
-            let loaded = try LoadedModel(path: try modelOptions.path(), slidingWindow: slidingWindow, adapters: merged)
+            let loaded = try LoadedModel(path: try modelOptions.path(), slidingWindow: slidingWindow, adapters: merged).noting()
             // BoraServer's default context: the model's, at most 8192.
             try checkMemory(loaded, positions: context ?? min(loaded.config.contextLength, 8192), sessions: parallel,
                             cacheType: cache.cacheType)
