@@ -160,13 +160,21 @@ public enum Ops {
 
     /// GeGLU in place: gate[i] = gelu(gate[i]) * up[i], GELU's tanh approximation
     /// 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (PyTorch `gelu(approximate="tanh")`, Gemma's
-    /// `gelu_pytorch_tanh`). Computed in Double per element: the reference is this function.
+    /// `gelu_pytorch_tanh`), computed as x / (1 + exp(-2 sqrt(2/pi) (x + 0.044715 x^3))) (the same function:
+    /// 0.5 (1 + tanh u) = sigmoid(2u)), vectorized with `Ops.exp`. `OpsReference.geglu` is the reference.
     public static func geglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, _ n: Int) {
-        let k = (2.0 / Double.pi).squareRoot()
-        for i in 0..<n {
-            let x = Double(gate[i])
-            gate[i] = Float(0.5 * x * (1 + tanh(k * (x + 0.044715 * x * x * x)))) * up[i]
+        let rg = UnsafeMutableRawPointer(gate), ru = UnsafeRawPointer(up)
+        let one = SIMD16<Float>(repeating: 1), c = SIMD16<Float>(repeating: 0.044715)
+        let k = SIMD16<Float>(repeating: -2 * Float((2.0 / Double.pi).squareRoot()))
+        var i = 0
+        while i &+ 16 <= n {
+            let g = rg.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+            let u = ru.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+            let inner = k * (g + c * g * g * g)
+            rg.storeBytes(of: g / (one + exp(inner)) * u, toByteOffset: i &* 4, as: SIMD16<Float>.self)
+            i &+= 16
         }
+        if i < n { OpsReference.geglu(gate + i, up + i, n - i) }
     }
 
     /// Logit soft-capping in place: x = cap * tanh(x / cap) (Gemma 2's `final_logit_softcapping`).
@@ -192,6 +200,15 @@ package enum OpsReference {
     }
 
     /// gate[i] = silu(gate[i]) * up[i] with libm `expf`.
+    /// GeGLU with the tanh GELU, element by element in Double with libm's tanh.
+    package static func geglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, _ n: Int) {
+        let k = (2.0 / Double.pi).squareRoot()
+        for i in 0..<n {
+            let x = Double(gate[i])
+            gate[i] = Float(0.5 * x * (1 + tanh(k * (x + 0.044715 * x * x * x)))) * up[i]
+        }
+    }
+
     package static func swiglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, _ n: Int) {
         for i in 0..<n {
             let g = gate[i]

@@ -47,4 +47,16 @@ import Testing
             #expect(abs(fast[i] - reference[i]) <= 1e-6 * (1 + abs(reference[i])), "i \(i): \(fast[i]) vs \(reference[i])")
         }
     }
+
+    @Test(arguments: [1, 15, 16, 17, 2048])
+    func gegluMatchesReference(_ n: Int) {
+        var rng = SeededRandom(seed: 11 + UInt64(n))
+        let g = (0..<n).map { i in i % 7 == 0 ? rng.float(-30...30) : rng.float(-4...4) }, u = (0..<n).map { _ in rng.float(-3...3) }
+        var fast = g, reference = g
+        fast.withUnsafeMutableBufferPointer { Ops.geglu($0.baseAddress!, u, n) }
+        reference.withUnsafeMutableBufferPointer { OpsReference.geglu($0.baseAddress!, u, n) }
+        for i in 0..<n {
+            #expect(abs(fast[i] - reference[i]) <= 2e-6 * (1 + abs(reference[i])), "i \(i): \(fast[i]) vs \(reference[i])")
+        }
+    }
 }
