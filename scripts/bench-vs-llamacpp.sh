@@ -5,8 +5,9 @@
 # bound of generation (`bora bench --bandwidth`).
 #
 #   scripts/bench-vs-llamacpp.sh [--reps 5] [--threads 1,2] [--pp 128,512] [--tg 128] [--depth 0,1024]
-#                                [--models "Q4_1 Q8_0 Q4_0 Q4_K_M random-1b.Q4_0 random-1b.Q8_0"]
+#                                [--models "Q4_1 Q8_0 Q4_0 Q4_K_M random-1b.Q4_0 random-1b.Q8_0 path/to/any.gguf"]
 #
+# A --models entry ending in .gguf is used as it is (Gemma 3 270M, scripts/make_random_family_gguf.py's files).
 # Builds bora in release mode (scratch path $BORA_SCRATCH, default .build; or set BORA_BIN to a built bora
 # to skip the build), makes the re-quantized files with llama-cpp-python's llama_model_quantize
 # (into models/, which git ignores), runs `bora bench --json` and, for llama.cpp, a llama-cpp-python worker
@@ -65,6 +66,7 @@ EOF
 
 model_path() {
     case "$1" in
+        *.gguf) echo "$1" ;;
         random-1b.*) echo "models/$1.gguf" ;;
         *) echo "${SRC/Q4_1/$1}" ;;
     esac
@@ -80,10 +82,11 @@ trap 'rm -rf "$WORK"' EXIT
 echo "load before: $(uptime)" >&2
 for q in $MODELS; do
     M=$(model_path "$q")
-    "$BORA" bench --model "$M" --bandwidth -t "$THREADS" --json > "$WORK/bw-$q.json"
-    "$BORA" bench --model "$M" -p "$PP" -n "$TG" -t "$THREADS" -r "$REPS" -b "$BATCH" -d "$DEPTH" --json > "$WORK/bora-$q.json"
+    L=$(basename "$q" .gguf)  # the label of the work files and the table
+    "$BORA" bench --model "$M" --bandwidth -t "$THREADS" --json > "$WORK/bw-$L.json"
+    "$BORA" bench --model "$M" -p "$PP" -n "$TG" -t "$THREADS" -r "$REPS" -b "$BATCH" -d "$DEPTH" --json > "$WORK/bora-$L.json"
     for t in ${THREADS//,/ }; do
-        python3 - "$M" "$t" "$PP" "$TG" "$REPS" "$DEPTH" > "$WORK/llama-$q-$t.json" <<'EOF'
+        python3 - "$M" "$t" "$PP" "$TG" "$REPS" "$DEPTH" > "$WORK/llama-$L-$t.json" <<'EOF'
 import json, random, statistics, sys, time
 import numpy as np
 import llama_cpp
@@ -151,7 +154,9 @@ print(f"commit {commit}; {cpu}, {os.cpu_count()} cores; llama-cpp-python {llama_
 print("| model | threads | test | Bora t/s | llama.cpp t/s | Bora / llama.cpp | tg / bandwidth limit (Bora, llama.cpp) |")
 print("|---|---|---|---|---|---|---|")
 for q in models:
-    name = q if q.startswith("random-1b") else f"SmolLM2-135M {q}"
+    gguf_path = q.endswith(".gguf")
+    q = os.path.basename(q)[:-5] if gguf_path else q
+    name = q if q.startswith("random-1b") or gguf_path else f"SmolLM2-135M {q}"
     bora = json.load(open(f"{work}/bora-{q}.json"))
     limit = {r["n_threads"]: r["tg_limit_ts"] for r in json.load(open(f"{work}/bw-{q}.json"))}
     for t in threads:
