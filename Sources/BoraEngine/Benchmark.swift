@@ -1,3 +1,4 @@
+import BoraFormats
 import BoraKernels
 import BoraModels
 import Foundation
@@ -156,12 +157,13 @@ public struct Benchmark: Sendable {
         if !prefix.isEmpty { try session.evaluate(prefix, logitsFor: .none) }
     }
 
-    /// llama-bench's model description: architecture, size class and the type of the attention weights
-    /// ("llama 135M Q4_1").
+    /// llama-bench's model description: the family, size class and the file's type (`general.file_type`, as
+    /// the store names it), else the type of the first layer's weights ("llama 135M Q4_1", "gemma3 268M Q4_K_M").
     public var modelType: String {
         let params = Double(model.model.parameterCount)
         let size = params >= 1e9 ? String(format: "%.0fB", params / 1e9) : String(format: "%.0fM", params / 1e6)
-        let type = model.model.weights.layers.first.map { "\(($0.standard?.wq ?? $0.wo).type)".uppercased() } ?? "?"
+        let fileType = (model.model.store as? GGUFFile)?.metadata["general.file_type"]?.int.flatMap { ModelManifest.fileTypes[$0] }
+        let type = fileType ?? model.model.weights.layers.first.map { "\(($0.standard?.wq ?? $0.wo).type)".uppercased() } ?? "?"
         return "\(model.config.architecture) \(size) \(type)"
     }
 }
