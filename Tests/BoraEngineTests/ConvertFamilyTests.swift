@@ -8,10 +8,10 @@ import Testing
 /// scripts/make_family_goldens.py): the GGUF it writes has exactly the tensors llama.cpp's own converter
 /// wrote for the same directory (names, shapes, types, values: Gemma's (1 + w) norms, Qwen's biases and
 /// QK-norms, Q/K permuted only for the families llama.cpp rotates in adjacent pairs, Qwen 3 MoE's stacked
-/// experts, Llama 3.1's rope_freqs), runs in Bora like transformers, and llama.cpp gives transformers'
-/// logits on it.
+/// experts, Llama 3.1's rope_freqs, Mistral 4's attn_k_b / attn_v_b and fused experts), runs in Bora like
+/// transformers, and llama.cpp gives transformers' logits on it.
 @Suite struct ConvertFamilyTests {
-    static let families = ["llama3", "qwen2", "qwen3", "qwen3moe", "gemma3", "ministral3", "mistral3"]
+    static let families = ["llama3", "qwen2", "qwen3", "qwen3moe", "gemma3", "ministral3", "mistral3", "mistral4"]
 
     static func convert(_ family: String, into dir: URL) throws -> String {
         let output = dir.appendingPathComponent("\(family).gguf").path

@@ -28,9 +28,6 @@ public enum CheckpointConverter {
         if !overwrite && FileManager.default.fileExists(atPath: output) { throw ConversionError.outputExists(path: output) }
         try checkCheckpoint(directory)
         let model = try DecoderModel(path: directory)
-        if model.config.latentAttention != nil {
-            throw ConversionError.unsupportedCheckpoint(path: directory, reason: "converting latent-attention checkpoints (Mistral Small 4) is not supported yet; Bora runs them from the checkpoint directory or from a GGUF made by llama.cpp's convert_hf_to_gguf.py")
-        }
         let name = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
         var metadata = try GGUFModelMetadata.keys(model.config, name: name, target: target, path: directory)
         let tokenizer = try TokenizerGGUFMetadata.keys(directory: directory, vocabularySize: model.config.vocabularySize)

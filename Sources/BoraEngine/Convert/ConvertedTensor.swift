@@ -51,13 +51,17 @@ extension ConvertedTensor {
         let names = TensorNaming(layout: .gguf, names: c.family?.tensorNames ?? .llama)
         let permute = c.ropeStyle == .halves && (c.family?.ggufRopeStyle ?? .adjacentPairs) == .adjacentPairs
         var out: [ConvertedTensor] = []
-        func matrix(_ name: String, _ ms: [WeightMatrix], heads: Int = 0) {
-            let shape = ms.count == 1 ? [ms[0].cols, ms[0].rows] : [ms[0].cols, ms[0].rows, ms.count]
+        func matrix(_ name: String, _ ms: [WeightMatrix], heads: Int = 0, shape given: [Int]? = nil) {
+            let shape = given ?? (ms.count == 1 ? [ms[0].cols, ms[0].rows] : [ms[0].cols, ms[0].rows, ms.count])
             out.append(ConvertedTensor(name: name, shape: shape, type: target.type(of: name, shape: shape),
                                        source: .rows(ms, ropeHeads: permute ? heads : 0)))
         }
         func vector(_ name: String, _ v: [Float]) {
             out.append(ConvertedTensor(name: name, shape: [v.count], type: .f32, source: .vector(v)))
+        }
+        /// A tensor of any shape (ggml order) from floats in that order.
+        func floats(_ name: String, _ v: [Float], shape: [Int]) {
+            out.append(ConvertedTensor(name: name, shape: shape, type: target.type(of: name, shape: shape), source: .vector(v)))
         }
         matrix("token_embd.weight", [w.tokenEmbedding])
         if case .llama3 = c.rope.scaling {
@@ -68,18 +72,35 @@ extension ConvertedTensor {
         }
         for (l, layer) in w.layers.enumerated() {
             vector(names.layer(l, .attentionNorm), layer.attentionNorm)
-            guard let a = layer.standard else { continue }  // latent attention: refused by CheckpointConverter
-            matrix(names.layer(l, .q), [a.wq], heads: c.headCount)
-            matrix(names.layer(l, .k), [a.wk], heads: c.headCountKV)
-            matrix(names.layer(l, .v), [a.wv])
-            if let b = a.qkvBias {
-                vector(names.layer(l, .q, bias: true), b.q)
-                vector(names.layer(l, .k, bias: true), b.k)
-                vector(names.layer(l, .v, bias: true), b.v)
-            }
-            if let qk = a.qkNorm {
-                vector(names.layer(l, .qNorm), qk.q)
-                vector(names.layer(l, .kNorm), qk.k)
+            switch layer.attention {
+            case let .standard(a):
+                matrix(names.layer(l, .q), [a.wq], heads: c.headCount)
+                matrix(names.layer(l, .k), [a.wk], heads: c.headCountKV)
+                matrix(names.layer(l, .v), [a.wv])
+                if let b = a.qkvBias {
+                    vector(names.layer(l, .q, bias: true), b.q)
+                    vector(names.layer(l, .k, bias: true), b.k)
+                    vector(names.layer(l, .v, bias: true), b.v)
+                }
+                if let qk = a.qkNorm {
+                    vector(names.layer(l, .qNorm), qk.q)
+                    vector(names.layer(l, .kNorm), qk.k)
+                }
+            case let .latent(a):
+                // llama.cpp's DeepSeek V2 tensors: kv_b_proj split per head into attn_k_b (heads, kv rank,
+                // nope) and attn_v_b (heads, value, kv rank), as `LatentAttentionWeights` holds them.
+                guard let shape = c.latentAttention else { break }
+                if let qa = a.queryA, let qn = a.queryANorm {
+                    matrix(names.layer(l, .queryA), [qa])
+                    vector(names.layer(l, .queryANorm), qn)
+                    matrix(names.layer(l, .queryB), [a.query])
+                } else {
+                    matrix(names.layer(l, .q), [a.query])
+                }
+                matrix(names.layer(l, .kvA), [a.kvA])
+                vector(names.layer(l, .kvANorm), a.kvANorm)
+                floats(names.layer(l, .keyB), a.keyAbsorb, shape: [shape.nopeDim, shape.kvRank, c.headCount])
+                floats(names.layer(l, .valueB), a.valueUp, shape: [shape.kvRank, shape.valueDim, c.headCount])
             }
             matrix(names.layer(l, .o), [layer.wo])
             if let post = layer.postNorms { vector(names.layer(l, .postAttentionNorm), post.attention) }
@@ -89,11 +110,22 @@ extension ConvertedTensor {
                 matrix(names.layer(l, .gate), [f.gate])
                 matrix(names.layer(l, .up), [f.up])
                 matrix(names.layer(l, .down), [f.down])
-            case let .experts(router, experts, _, _):
+            case let .experts(router, experts, _, shared):
                 matrix(names.layer(l, .router), [router])
-                matrix(names.stackedExperts(l, .gate), experts.map(\.gate))
-                matrix(names.stackedExperts(l, .up), experts.map(\.up))
+                if c.latentAttention != nil, let first = experts.first {
+                    // llama.cpp keeps Mistral 4's fused experts: each expert's gate rows, then its up rows.
+                    matrix(names.stackedGateUp(l), experts.flatMap { [$0.gate, $0.up] },
+                           shape: [first.gate.cols, 2 * first.gate.rows, experts.count])
+                } else {
+                    matrix(names.stackedExperts(l, .gate), experts.map(\.gate))
+                    matrix(names.stackedExperts(l, .up), experts.map(\.up))
+                }
                 matrix(names.stackedExperts(l, .down), experts.map(\.down))
+                if let shared {
+                    matrix(names.layer(l, .sharedGate), [shared.gate])
+                    matrix(names.layer(l, .sharedUp), [shared.up])
+                    matrix(names.layer(l, .sharedDown), [shared.down])
+                }
             }
             if let post = layer.postNorms { vector(names.layer(l, .postFeedForwardNorm), post.feedForward) }
         }

@@ -25,7 +25,15 @@ enum GGUFModelMetadata {
             (p + "rope.freq_base", .float32(Float(c.rope.theta))),
             (p + "attention.layer_norm_rms_epsilon", .float32(c.rmsNormEpsilon)),
         ]
-        if c.headDim * c.headCount != c.embeddingLength || family.name == "gemma3" {
+        if let a = c.latentAttention {
+            // llama.cpp's DeepSeek V2 keys: the MQA view (latent width, kv rank) and the per-head MLA sizes.
+            if let r = a.queryRank { m.append((p + "attention.q_lora_rank", u32(r))) }
+            m.append((p + "attention.kv_lora_rank", u32(a.kvRank)))
+            m.append((p + "attention.key_length", u32(a.latentDim)))
+            m.append((p + "attention.value_length", u32(a.kvRank)))
+            m.append((p + "attention.key_length_mla", u32(a.queryHeadDim)))
+            m.append((p + "attention.value_length_mla", u32(a.valueDim)))
+        } else if c.headDim * c.headCount != c.embeddingLength || family.name == "gemma3" {
             // Heads narrower than embedding / heads (Mistral Nemo, Qwen 3); Gemma 3 always writes them.
             m.append((p + "attention.key_length", u32(c.headDim)))
             m.append((p + "attention.value_length", u32(c.headDim)))
@@ -45,12 +53,19 @@ enum GGUFModelMetadata {
             m.append((p + "rope.scaling.original_context_length", u32(ctx)))
             m.append((p + "rope.scaling.yarn_beta_fast", .float32(Float(fast))))
             m.append((p + "rope.scaling.yarn_beta_slow", .float32(Float(slow))))
-            if let logMul = c.yarnLogMultiplier {
+            if let a = c.latentAttention {
+                // llama.cpp's DeepSeek V2 convention: 0.1 x mscale_all_dim, recovered from the softmax scale
+                // mscale(factor, mscale_all_dim)^2 / sqrt(nope + rope).
+                let m2 = Double(c.effectiveAttentionScale) * Double(a.queryHeadDim).squareRoot()
+                let all = f > 1 ? (m2.squareRoot() - 1) / (0.1 * log(f)) : 0
+                m.append((p + "rope.scaling.yarn_log_multiplier", .float32(Float(0.1 * all))))
+            } else if let logMul = c.yarnLogMultiplier {
                 m.append((p + "rope.scaling.yarn_log_multiplier", .float32(Float(logMul))))
             }
         }
         if let t = c.attentionTemperature {
             m.append((p + "attention.temperature_scale", .float32(Float(t.beta))))
+            if c.latentAttention != nil { m.append((p + "attention.temperature_length", u32(t.originalContext))) }
         }
         if let cap = c.finalLogitSoftcap { m.append((p + "final_logit_softcapping", .float32(cap))) }
         if c.expertCount > 0 {
@@ -58,6 +73,16 @@ enum GGUFModelMetadata {
             m.append((p + "expert_used_count", u32(c.expertsPerToken)))
             if c.expertFeedForwardLength != c.feedForwardLength || family.name == "qwen3moe" {
                 m.append((p + "expert_feed_forward_length", u32(c.expertFeedForwardLength)))
+            }
+            if c.sharedExpertFeedForwardLength > 0 {
+                m.append((p + "expert_shared_count", u32(c.sharedExpertFeedForwardLength / max(1, c.expertFeedForwardLength))))
+            }
+            if c.leadingDenseLayers > 0 { m.append((p + "leading_dense_block_count", u32(c.leadingDenseLayers))) }
+            if c.latentAttention != nil {
+                m.append((p + "expert_weights_scale", .float32(c.expertWeightsScale)))
+                m.append((p + "expert_weights_norm", .bool(c.normalizeExpertWeights)))
+                m.append((p + "expert_group_count", u32(c.expertGroups)))
+                m.append((p + "expert_group_used_count", u32(c.expertGroupsUsed)))
             }
         }
         m += try windowKeys(c, family: family, prefix: p, path: path)
