@@ -34,6 +34,16 @@ struct HuggingFaceConfig: Decodable {
         case ropeParameters = "rope_parameters"
     }
 
+    /// Llama 4's attention temperature from the RoPE object (`llama_4_scaling_beta` with
+    /// `original_max_position_embeddings`), nil when absent.
+    func attentionTemperature(path: String) throws(FormatError) -> AttentionTemperature? {
+        guard let r = ropeObject(), let beta = r.llama4ScalingBeta else { return nil }
+        guard let original = r.originalMaxPositionEmbeddings else {
+            throw FormatError.missingKey(path: path, key: "rope_parameters.original_max_position_embeddings")
+        }
+        return AttentionTemperature(beta: beta, originalContext: original)
+    }
+
     /// The RoPE of the layers of `layerType` ("full_attention", "sliding_attention"), or of all layers.
     func ropeObject(layerType: String? = nil) -> HuggingFaceRope? {
         switch ropeParameters {

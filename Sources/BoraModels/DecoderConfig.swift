@@ -239,3 +239,20 @@ extension DecoderConfig {
         try validate(path: gguf.path)
     }
 }
+
+extension DecoderConfig {
+    /// YaRN from a GGUF file's `{arch}.rope.scaling.*` keys (llama.cpp's), nil when its scaling is not YaRN.
+    /// The attention factor is llama.cpp's (`llama_context`): mscale taken as 1 and `mscaleAllDim` (the
+    /// family's reading of `yarn_log_multiplier`), times `rope.scaling.attn_factor`.
+    static func ggufYarn(_ gguf: GGUFFile, _ p: String, contextLength: Int, mscaleAllDim: Double?) throws(FormatError) -> RopeScaling? {
+        guard let kind = try gguf.optionalString(p + "rope.scaling.type"), kind == "yarn" else { return nil }
+        let factor = try gguf.optionalDouble(p + "rope.scaling.factor") ?? 1
+        let attention = RopeScaling.yarnAttentionFactor(factor: factor, mscale: mscaleAllDim.map { _ in 1 }, mscaleAllDim: mscaleAllDim)
+            * (try gguf.optionalDouble(p + "rope.scaling.attn_factor") ?? 1)
+        return .yarn(factor: factor,
+                     originalContext: try gguf.optionalInt(p + "rope.scaling.original_context_length") ?? contextLength,
+                     betaFast: try gguf.optionalDouble(p + "rope.scaling.yarn_beta_fast") ?? 32,
+                     betaSlow: try gguf.optionalDouble(p + "rope.scaling.yarn_beta_slow") ?? 1,
+                     attentionFactor: attention)
+    }
+}

@@ -201,22 +201,17 @@ public struct DecoderWeights: Sendable {
                                    down: WeightMatrix(down, rows: e, cols: f, firstRow: x * e))
             }
         }
-        if n.layout == .gguf, store.contains(n.stackedGateUp(l)) {
-            // llama.cpp keeps transformers 5's fused experts fused (Mistral 4): gate rows, then up rows, per expert.
-            let gateUp = try store.require(n.stackedGateUp(l), shape: [e, 2 * f, count])
-            let down = try store.require(n.stackedExperts(l, .down), shape: [f, e, count])
-            try WeightMatrix.checkRows(gateUp, store: store, cols: e)
-            try WeightMatrix.checkRows(down, store: store, cols: f)
-            return (0..<count).map { x in
-                FeedForwardWeights(gate: WeightMatrix(gateUp, rows: f, cols: e, firstRow: 2 * x * f),
-                                   up: WeightMatrix(gateUp, rows: f, cols: e, firstRow: 2 * x * f + f),
-                                   down: WeightMatrix(down, rows: e, cols: f, firstRow: x * e))
-            }
+        // Gate and up fused as (n_expert, 2 ffn, embedding), each expert's gate rows then its up rows, down as
+        // (n_expert, embedding, ffn): transformers 5 (`mlp.experts.gate_up_proj`), and llama.cpp's files of
+        // Mistral 4, which keep them fused (`ffn_gate_up_exps`).
+        let fused: (gateUp: String, down: String)? = switch n.layout {
+        case .gguf where store.contains(n.stackedGateUp(l)): (n.stackedGateUp(l), n.stackedExperts(l, .down))
+        case .huggingFace where store.contains(n.fusedExperts(l, gateUp: true)): (n.fusedExperts(l, gateUp: true), n.fusedExperts(l, gateUp: false))
+        default: nil
         }
-        if n.layout == .huggingFace, store.contains(n.fusedExperts(l, gateUp: true)) {
-            // transformers 5: gate and up stacked as (n_expert, 2 ffn, embedding), down as (n_expert, embedding, ffn).
-            let gateUp = try store.require(n.fusedExperts(l, gateUp: true), shape: [e, 2 * f, count])
-            let down = try store.require(n.fusedExperts(l, gateUp: false), shape: [f, e, count])
+        if let fused {
+            let gateUp = try store.require(fused.gateUp, shape: [e, 2 * f, count])
+            let down = try store.require(fused.down, shape: [f, e, count])
             try WeightMatrix.checkRows(gateUp, store: store, cols: e)
             try WeightMatrix.checkRows(down, store: store, cols: f)
             return (0..<count).map { x in

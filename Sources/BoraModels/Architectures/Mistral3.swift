@@ -16,18 +16,10 @@ extension Architecture {
             ("model.", "lm_head.weight"),
         ]),
         readGGUF: { c, gguf, p throws(FormatError) in
-            if let kind = try gguf.optionalString(p + "rope.scaling.type"), kind == "yarn" {
-                let factor = try gguf.optionalDouble(p + "rope.scaling.factor") ?? 1
-                let logMul = try gguf.optionalDouble(p + "rope.scaling.yarn_log_multiplier")
-                // llama.cpp (`llama_context`): mscale is taken as 1 and yarn_log_multiplier as mscale_all_dim.
-                var factorOfAttention = RopeScaling.yarnAttentionFactor(factor: factor, mscale: logMul.map { _ in 1 }, mscaleAllDim: logMul)
-                factorOfAttention *= try gguf.optionalDouble(p + "rope.scaling.attn_factor") ?? 1
-                c.rope.scaling = .yarn(
-                    factor: factor,
-                    originalContext: try gguf.optionalInt(p + "rope.scaling.original_context_length") ?? c.contextLength,
-                    betaFast: try gguf.optionalDouble(p + "rope.scaling.yarn_beta_fast") ?? 32,
-                    betaSlow: try gguf.optionalDouble(p + "rope.scaling.yarn_beta_slow") ?? 1,
-                    attentionFactor: factorOfAttention)
+            // llama.cpp reads yarn_log_multiplier as mscale_all_dim for this family.
+            if let yarn = try DecoderConfig.ggufYarn(gguf, p, contextLength: c.contextLength,
+                                                     mscaleAllDim: try gguf.optionalDouble(p + "rope.scaling.yarn_log_multiplier")) {
+                c.rope.scaling = yarn
             }
             if let beta = try gguf.optionalDouble(p + "attention.temperature_scale"), beta != 0 {
                 let original = try gguf.optionalInt(p + "rope.scaling.original_context_length") ?? c.contextLength
@@ -36,11 +28,6 @@ extension Architecture {
         },
         readHuggingFace: { c, data, path throws(FormatError) in
             let h = try DecoderConfig.decode(HuggingFaceConfig.self, from: data, path: path)
-            if let r = h.ropeObject(), let beta = r.llama4ScalingBeta {
-                guard let original = r.originalMaxPositionEmbeddings else {
-                    throw FormatError.missingKey(path: path, key: "rope_parameters.original_max_position_embeddings")
-                }
-                c.attentionTemperature = AttentionTemperature(beta: beta, originalContext: original)
-            }
+            c.attentionTemperature = try h.attentionTemperature(path: path)
         })
 }

@@ -41,14 +41,9 @@ extension Architecture {
             // llama.cpp's DeepSeek V2 graph: the converter writes 0.1 x mscale_all_dim, mscale is taken as 1.
             var mscaleAllDim: Double?
             if let logMul = try gguf.optionalDouble(p + "rope.scaling.yarn_log_multiplier") { mscaleAllDim = logMul / 0.1 }
-            if let kind = try gguf.optionalString(p + "rope.scaling.type"), kind == "yarn" {
-                let factor = try gguf.optionalDouble(p + "rope.scaling.factor") ?? 1
-                c.rope.scaling = .yarn(
-                    factor: factor,
-                    originalContext: try gguf.optionalInt(p + "rope.scaling.original_context_length") ?? c.contextLength,
-                    betaFast: try gguf.optionalDouble(p + "rope.scaling.yarn_beta_fast") ?? 32,
-                    betaSlow: try gguf.optionalDouble(p + "rope.scaling.yarn_beta_slow") ?? 1,
-                    attentionFactor: RopeScaling.yarnAttentionFactor(factor: factor, mscale: mscaleAllDim.map { _ in 1 }, mscaleAllDim: mscaleAllDim))
+            if let yarn = try DecoderConfig.ggufYarn(gguf, p, contextLength: c.contextLength, mscaleAllDim: mscaleAllDim),
+               case let .yarn(factor, _, _, _, _) = yarn {
+                c.rope.scaling = yarn
                 let m = RopeScaling.yarnAttentionFactor(factor: factor, mscale: nil, mscaleAllDim: nil)
                 c.attentionScale = Float(m * m / Double(latent.queryHeadDim).squareRoot())
             } else {
@@ -86,12 +81,7 @@ extension Architecture {
                 scale *= m * m
             }
             c.attentionScale = Float(scale)
-            if let r = h.ropeObject(), let beta = r.llama4ScalingBeta {
-                guard let original = r.originalMaxPositionEmbeddings else {
-                    throw FormatError.missingKey(path: path, key: "rope_parameters.original_max_position_embeddings")
-                }
-                c.attentionTemperature = AttentionTemperature(beta: beta, originalContext: original)
-            }
+            c.attentionTemperature = try h.attentionTemperature(path: path)
         })
 }
 
