@@ -235,6 +235,12 @@ extension DecoderConfig {
             expertsPerToken: try gguf.optionalInt(p + "expert_used_count") ?? 0,
             architecture: family)
         if let ffn = try gguf.optionalInt(p + "expert_feed_forward_length") { expertFeedForwardLength = ffn }
+        // YaRN for every family as llama.cpp's context reads it (yarn_log_multiplier as mscale_all_dim);
+        // a family with another convention (Mistral 4's DeepSeek V2 graph) reads it again in its hook.
+        if let yarn = try Self.ggufYarn(gguf, p, contextLength: contextLength,
+                                        mscaleAllDim: try gguf.optionalDouble(p + "rope.scaling.yarn_log_multiplier")) {
+            rope.scaling = yarn
+        }
         try family.readGGUF(&self, gguf, p)
         try validate(path: gguf.path)
     }

@@ -17,9 +17,7 @@ extension Architecture {
         tensorNames: TensorNames.llama.overriding(
             gguf: [.postAttentionNorm: "post_attention_norm", .postFeedForwardNorm: "post_ffw_norm"],
             huggingFace: [.postAttentionNorm: "post_attention_layernorm", .ffnNorm: "pre_feedforward_layernorm",
-                          .postFeedForwardNorm: "post_feedforward_layernorm"],
-            huggingFacePrefixes: [("model.", "lm_head.weight"), ("model.language_model.", "lm_head.weight"),
-                                  ("language_model.model.", "language_model.lm_head.weight")]),
+                          .postFeedForwardNorm: "post_feedforward_layernorm"]),
         readGGUF: { c, gguf, p throws(FormatError) in
             // llama.cpp (`llama_model_gemma3`): the window applies to all layers but every sixth (or the
             // file's `attention.sliding_window_pattern`), whose RoPE base is `rope.freq_base_swa` (10,000).

@@ -11,16 +11,9 @@ extension Architecture {
         ggufNames: ["mistral3"],
         huggingFaceModelTypes: ["ministral3", "mistral3"],
         huggingFaceClasses: ["Ministral3ForCausalLM", "Mistral3ForConditionalGeneration"],
-        tensorNames: TensorNames.llama.overriding(huggingFacePrefixes: [
-            ("model.language_model.", "lm_head.weight"), ("language_model.model.", "language_model.lm_head.weight"),
-            ("model.", "lm_head.weight"),
-        ]),
         readGGUF: { c, gguf, p throws(FormatError) in
-            // llama.cpp reads yarn_log_multiplier as mscale_all_dim for this family.
-            if let yarn = try DecoderConfig.ggufYarn(gguf, p, contextLength: c.contextLength,
-                                                     mscaleAllDim: try gguf.optionalDouble(p + "rope.scaling.yarn_log_multiplier")) {
-                c.rope.scaling = yarn
-            }
+            // YaRN is read for every family (DecoderConfig.init(gguf:)); the temperature's length is YaRN's
+            // original context, as llama.cpp takes it (n_ctx_orig_yarn).
             if let beta = try gguf.optionalDouble(p + "attention.temperature_scale"), beta != 0 {
                 let original = try gguf.optionalInt(p + "rope.scaling.original_context_length") ?? c.contextLength
                 c.attentionTemperature = AttentionTemperature(beta: beta, originalContext: original)

@@ -37,7 +37,8 @@ public struct TensorNames: Sendable {
     public var huggingFacePrefixes: [(model: String, output: String)]
 
     /// llama.cpp's `LLM_TENSOR_*` names (`src/llama-arch.cpp`), transformers' Llama module names and
-    /// mistral-inference's.
+    /// mistral-inference's. The Hugging Face prefixes cover text-only checkpoints and the text model of
+    /// vision-language ones (transformers 5's `model.language_model.`, 4's `language_model.model.`).
     public static let llama = TensorNames(
         gguf: [.attentionNorm: "attn_norm", .q: "attn_q", .k: "attn_k", .v: "attn_v", .o: "attn_output",
                .qNorm: "attn_q_norm", .kNorm: "attn_k_norm", .postAttentionNorm: "post_attention_norm",
