@@ -3,7 +3,7 @@ import Foundation
 /// The parts of a Hugging Face `tokenizer.json` that Bora implements, read from the JSON. Anything else
 /// (WordPiece/Unigram models, other normalizers or pre-tokenizers, a Split regex Bora has no matcher for)
 /// is `TokenizerFileError.unsupported`, naming it.
-struct HuggingFaceConfiguration: Sendable {
+package struct HuggingFaceConfiguration: Sendable {
     enum NormalizerStep: Sendable, Equatable {
         case prepend(String)
         case replace(String, String)
@@ -19,6 +19,14 @@ struct HuggingFaceConfiguration: Sendable {
         /// " " -> replacement, a replacement prepended (always, or to the text's first fragment); one word
         /// unless `split`, then a word starts at each replacement.
         case metaspace(replacement: String, prepend: Prepend, split: Bool)
+        /// `Split` on a literal string (Gemma 3: " ", merged with the previous piece), no byte mapping.
+        case split(pattern: [UInt8], behavior: SplitBehavior)
+    }
+
+    /// Where a `Split` pre-tokenizer's matches go (tokenizers' `SplitDelimiterBehavior`).
+    package enum SplitBehavior: String, Sendable {
+        case removed = "Removed", isolated = "Isolated", mergedWithPrevious = "MergedWithPrevious"
+        case mergedWithNext = "MergedWithNext"
     }
 
     enum Prepend: String, Sendable { case always, first, never }
@@ -193,6 +201,12 @@ struct HuggingFaceConfiguration: Sendable {
             default: throw unsupported("the Split regex \(pattern)")
             }
             return .byteLevel(split: splitter, addPrefixSpace: addPrefixSpace)
+        case ["Split"]:
+            guard let pattern = (object["pattern"] as? [String: Any])?["String"] as? String, !pattern.isEmpty,
+                  let behavior = SplitBehavior(rawValue: object["behavior"] as? String ?? ""), object["invert"] as? Bool != true else {
+                throw unsupported("a Split pre-tokenizer other than on a literal string (Removed, Isolated, MergedWithPrevious or MergedWithNext)")
+            }
+            return .split(pattern: Array(pattern.utf8), behavior: behavior)
         case ["Metaspace"]:
             let scheme: Prepend
             if let name = object["prepend_scheme"] as? String {

@@ -94,7 +94,32 @@ extension HuggingFaceTokenizer {
                 i += bytes[i...].starts(with: mark) ? mark.count : 1
             }
             body(Array(bytes[start...]))
+        case let .split(pattern, behavior):
+            Self.split(Array(text), on: pattern, behavior, body)
         }
+    }
+
+    /// The pieces of `bytes` around the non-overlapping occurrences of `pattern`, left to right (tokenizers'
+    /// `Split` with a string pattern); empty pieces are skipped.
+    package static func split(_ bytes: [UInt8], on pattern: [UInt8], _ behavior: HuggingFaceConfiguration.SplitBehavior,
+                      _ body: ([UInt8]) -> Void) {
+        func emit(_ range: Range<Int>) { if !range.isEmpty { body(Array(bytes[range])) } }
+        var start = 0, i = 0
+        while i + pattern.count <= bytes.count {
+            guard bytes[i..<(i + pattern.count)].elementsEqual(pattern) else {
+                i += 1
+                continue
+            }
+            let end = i + pattern.count
+            switch behavior {
+            case .removed: emit(start..<i); start = end
+            case .isolated: emit(start..<i); emit(i..<end); start = end
+            case .mergedWithPrevious: emit(start..<end); start = end
+            case .mergedWithNext: emit(start..<i); start = i
+            }
+            i = end
+        }
+        emit(start..<bytes.count)
     }
 
     public func decode(_ ids: [Int]) throws -> String {
