@@ -155,7 +155,67 @@ TEMPLATES = [
     ("llama-3.3-70b-instruct.jinja", "<|begin_of_text|>", "<|eot_id|>"),
     ("qwen2.5-7b-instruct.jinja", None, "<|im_end|>"),
     ("gemma-2-2b-it.jinja", "<bos>", "<eos>"),
+    ("qwen3-0.6b.jinja", None, "<|im_end|>"),
+    ("ministral-3-14b-reasoning-2512.jinja", "<s>", "</s>"),
+    ("devstral-small-2507.jinja", "<s>", "</s>"),
+    ("mistral-small-3.2-24b-instruct-2506.jinja", "<s>", "</s>"),
 ]
+
+# Content given as a list of chunks (system, user text + image, assistant text), as the Mistral templates accept.
+CONTENT_CHUNKS = ("content_chunks", [
+    {"role": "system", "content": [{"type": "text", "text": "You describe images."}]},
+    {"role": "user", "content": [{"type": "text", "text": "What is in this picture?"}, {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}]},
+    {"role": "assistant", "content": [{"type": "text", "text": "A cat."}]},
+    U("Thanks."),
+], {"add_generation_prompt": True})
+
+# Cases only some templates get, after CONVERSATIONS, for what those templates read (thinking switches, reasoning).
+EXTRA_CONVERSATIONS = {
+    "qwen3-0.6b.jinja": [
+        ("enable_thinking_false", [U("Hello!")], {"add_generation_prompt": True, "enable_thinking": False}),
+        ("enable_thinking_true", [U("Hello!")], {"add_generation_prompt": True, "enable_thinking": True}),
+        ("enable_thinking_false_multi_turn", [S("Be brief."), U("Hi"), A("Hello."), U("2+2?")], {"add_generation_prompt": True, "enable_thinking": False}),
+        ("reasoning_content_last", [U("What is 2+2?"), {"role": "assistant", "content": "4", "reasoning_content": "\nTwo plus two is four.\n"}], {"add_generation_prompt": False}),
+        ("reasoning_content_earlier_turn", [U("What is 2+2?"), {"role": "assistant", "content": "4", "reasoning_content": "Two plus two."}, U("And 3+3?")], {"add_generation_prompt": True}),
+        ("think_tags_in_content", [U("What is 2+2?"), A("<think>\nAdd them.\n</think>\n\nThe answer is 4.")], {"add_generation_prompt": False}),
+        ("reasoning_with_tool_calls", [
+            U("What's the weather in Paris?"),
+            {"role": "assistant", "content": "", "reasoning_content": "I should call the tool.", "tool_calls": [tool_call("abc123def", "get_current_weather", {"location": "Paris, France"})]},
+            {"role": "tool", "tool_call_id": "abc123def", "content": "{\"temperature\": 22}"},
+            {"role": "assistant", "content": "It is 22 °C.", "reasoning_content": "The tool says 22."},
+        ], {"add_generation_prompt": False, "tools": [WEATHER_TOOL], "enable_thinking": True}),
+        ("tool_response_in_user", [U("Weather?"), U("<tool_response>\n18\n</tool_response>")], {"add_generation_prompt": True}),
+    ],
+    "ministral-3-14b-reasoning-2512.jinja": [
+        ("thinking_chunks", [
+            U("What is 2+2?"),
+            {"role": "assistant", "content": [{"type": "thinking", "thinking": "Simple arithmetic: 2+2=4."}, {"type": "text", "text": "4"}]},
+            U("And 3+3?"),
+        ], {"add_generation_prompt": True}),
+        ("system_thinking_chunk", [
+            {"role": "system", "content": [{"type": "text", "text": "Be brief."}, {"type": "thinking", "thinking": "Keep answers short."}]},
+            U("Hi"),
+        ], {"add_generation_prompt": True}),
+        ("thinking_chunk_and_tool_call", [
+            U("What's the weather in Paris?"),
+            {"role": "assistant", "content": [{"type": "thinking", "thinking": "Call the tool."}], "tool_calls": [tool_call("abc123def", "get_current_weather", {"location": "Paris"})]},
+            {"role": "tool", "tool_call_id": "abc123def", "content": "22"},
+            A("22 °C."),
+        ], {"add_generation_prompt": False, "tools": [WEATHER_TOOL]}),
+        CONTENT_CHUNKS,
+    ],
+    "devstral-small-2507.jinja": [
+        CONTENT_CHUNKS,
+        # This template reads an assistant's content even next to tool calls, so give an empty one.
+        ("tool_call_empty_content", [
+            U("What's the weather in Paris?"),
+            {"role": "assistant", "content": "", "tool_calls": [tool_call("abc123def", "get_current_weather", {"location": "Paris, France", "unit": "celsius"})]},
+            {"role": "tool", "tool_call_id": "abc123def", "content": "{\"temperature\": 22}"},
+            A("It is 22 °C."),
+        ], {"add_generation_prompt": True, "tools": [WEATHER_TOOL]}),
+    ],
+    "mistral-small-3.2-24b-instruct-2506.jinja": [CONTENT_CHUNKS],
+}
 
 # Small cases, one language feature each: (name, template source, context).
 MSGS = [{"role": "system", "content": " sys "}, {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo", "extra": None}]
@@ -259,7 +319,7 @@ def template_goldens():
         with open(os.path.join(ROOT, "templates", name), encoding="utf-8") as f:
             source = f.read()
         cases = []
-        for case_name, messages, extra in CONVERSATIONS:
+        for case_name, messages, extra in CONVERSATIONS + EXTRA_CONVERSATIONS.get(name, []):
             # The keyword arguments apply_chat_template passes: messages, tools, documents, add_generation_prompt,
             # the special tokens, then the caller's extra kwargs.
             context = {"messages": messages, "tools": extra.get("tools"), "documents": None,

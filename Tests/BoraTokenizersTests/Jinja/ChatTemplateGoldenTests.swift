@@ -1,7 +1,7 @@
 import Testing
 import BoraTokenizers
 
-/// Real chat templates (Tests/Fixtures/jinja/templates) over ~18 conversations each, byte-identical to jinja2.
+/// Real chat templates (Tests/Fixtures/jinja/templates) over ~18 conversations each (more for the thinking/reasoning ones), byte-identical to jinja2.
 @Suite struct ChatTemplateGoldenTests {
     @Test(arguments: JinjaGoldens.templateNames)
     func rendersLikeJinja2(_ name: String) throws {
