@@ -3,9 +3,13 @@ import BoraKernels
 /// Per-session state of the decoder: KV cache, scratch buffers (preallocated for `maxBatch` tokens), and
 /// the thread pool. Not thread-safe: one session is driven by one task at a time.
 ///
-/// Port of the Llama forward pass as llama.cpp's `llm_build_llama` computes it: pre-norm RMSNorm,
-/// RoPE on adjacent pairs (GGUF stores Q/K permuted for that, by llama.cpp's converter), grouped-query
-/// attention with a causal mask, SwiGLU feed-forward, residual adds, final norm and output projection.
+/// The forward pass as llama.cpp's `llm_build_llama` computes it (RMSNorm, RoPE on the checkpoint's pair
+/// layout, grouped-query attention with a causal mask and per-layer windows, gated feed-forward or experts,
+/// residual adds, final norm and output projection), with what the model's family changes read from its
+/// traits and configuration (`DecoderTraits`, `DecoderConfig`): biases, QK-norm, sandwich norms, GeGLU,
+/// embedding scale, per-layer RoPE and scaling, attention scale and temperature, soft-capping, routing, and
+/// latent attention (DecoderSession+LatentAttention.swift) as llama.cpp's gemma3, qwen2/3, mistral3 and
+/// deepseek2 graphs do.
 public final class DecoderSession: @unchecked Sendable {
     public let model: DecoderModel
     /// The cache `evaluate` extends: the session's own, or another one for the length of `using(_:_:)`.
