@@ -33,8 +33,9 @@ enum GGUFModelMetadata {
             m.append((p + "attention.value_length", u32(a.kvRank)))
             m.append((p + "attention.key_length_mla", u32(a.queryHeadDim)))
             m.append((p + "attention.value_length_mla", u32(a.valueDim)))
-        } else if c.headDim * c.headCount != c.embeddingLength || family.name == "gemma3" {
-            // Heads narrower than embedding / heads (Mistral Nemo, Qwen 3); Gemma 3 always writes them.
+        } else if c.headDim * c.headCount != c.embeddingLength {
+            // Heads narrower or wider than embedding / heads (Mistral Nemo, Qwen 3, Gemma 3): llama.cpp's
+            // default is embedding / heads.
             m.append((p + "attention.key_length", u32(c.headDim)))
             m.append((p + "attention.value_length", u32(c.headDim)))
         }
@@ -71,9 +72,7 @@ enum GGUFModelMetadata {
         if c.expertCount > 0 {
             m.append((p + "expert_count", u32(c.expertCount)))
             m.append((p + "expert_used_count", u32(c.expertsPerToken)))
-            if c.expertFeedForwardLength != c.feedForwardLength || family.name == "qwen3moe" {
-                m.append((p + "expert_feed_forward_length", u32(c.expertFeedForwardLength)))
-            }
+            m.append((p + "expert_feed_forward_length", u32(c.expertFeedForwardLength)))
             if c.sharedExpertFeedForwardLength > 0 {
                 m.append((p + "expert_shared_count", u32(c.sharedExpertFeedForwardLength / max(1, c.expertFeedForwardLength))))
             }
@@ -85,7 +84,7 @@ enum GGUFModelMetadata {
                 m.append((p + "expert_group_used_count", u32(c.expertGroupsUsed)))
             }
         }
-        m += try windowKeys(c, family: family, prefix: p, path: path)
+        m += try windowKeys(c, prefix: p, path: path)
         m.append(("general.file_type", .uint32(target.quantizeTarget.fileType)))
         if target == .q8_0 { m.append(("general.quantization_version", .uint32(ModelQuantizer.quantizationVersion))) }
         return m
@@ -93,7 +92,7 @@ enum GGUFModelMetadata {
 
     /// The sliding window: one for all layers, or Gemma 3's window with its pattern (every n-th layer global,
     /// the pattern llama.cpp assumes when it reads none) and the local RoPE base.
-    static func windowKeys(_ c: DecoderConfig, family: Architecture, prefix p: String, path: String) throws(ConversionError) -> [(String, GGUFValue)] {
+    static func windowKeys(_ c: DecoderConfig, prefix p: String, path: String) throws(ConversionError) -> [(String, GGUFValue)] {
         let windows = Set(c.slidingWindows.filter { $0 > 0 })
         guard let w = windows.first else { return [] }
         guard windows.count == 1 else {
@@ -103,7 +102,7 @@ enum GGUFModelMetadata {
         let local = c.slidingWindows.map { $0 > 0 }
         if local.allSatisfy({ $0 }) { return m }
         // A pattern: layer l is local unless l % n == n - 1 (llama.cpp `set_swa_pattern`).
-        guard family.name == "gemma3", let n = local.firstIndex(of: false).map({ $0 + 1 }),
+        guard let n = local.firstIndex(of: false).map({ $0 + 1 }),
               local.indices.allSatisfy({ local[$0] == ($0 % n < n - 1) }) else {
             throw .unsupportedCheckpoint(path: path, reason: "its sliding-window layers \(local) follow no pattern a GGUF file can express")
         }

@@ -16,8 +16,6 @@ public struct Architecture: Sendable {
     public let huggingFaceModelTypes: [String]
     /// Hugging Face `architectures` classes it reads.
     public let huggingFaceClasses: [String]
-    /// Whether Mistral's native `params.json` layout describes it.
-    public let mistralNative: Bool
     public let traits: DecoderTraits
     public let tensorNames: TensorNames
     /// How GGUF files of the family pair RoPE dimensions: llama.cpp's `LLAMA_ROPE_TYPE_NORM` families
@@ -30,7 +28,7 @@ public struct Architecture: Sendable {
     let readHuggingFace: @Sendable (inout DecoderConfig, Data, String) throws(FormatError) -> Void
 
     init(name: String, models: String, ggufNames: [String], huggingFaceModelTypes: [String], huggingFaceClasses: [String],
-         mistralNative: Bool = false, ggufRopeStyle: RopeStyle = .adjacentPairs, traits: DecoderTraits = .llama,
+         ggufRopeStyle: RopeStyle = .adjacentPairs, traits: DecoderTraits = .llama,
          tensorNames: TensorNames = .llama,
          readGGUF: @escaping @Sendable (inout DecoderConfig, GGUFFile, String) throws(FormatError) -> Void = { _, _, _ in },
          readHuggingFace: @escaping @Sendable (inout DecoderConfig, Data, String) throws(FormatError) -> Void = { _, _, _ in }) {
@@ -39,7 +37,6 @@ public struct Architecture: Sendable {
         self.ggufNames = ggufNames
         self.huggingFaceModelTypes = huggingFaceModelTypes
         self.huggingFaceClasses = huggingFaceClasses
-        self.mistralNative = mistralNative
         self.traits = traits
         self.tensorNames = tensorNames
         self.ggufRopeStyle = ggufRopeStyle

@@ -35,9 +35,4 @@ public enum ArchitectureRegistry {
     public static var supportedGGUF: String {
         all.flatMap(\.ggufNames).joined(separator: ", ")
     }
-
-    /// The Hugging Face model types, for messages about checkpoints.
-    public static var supportedModelTypes: String {
-        all.flatMap(\.huggingFaceModelTypes).joined(separator: ", ")
-    }
 }

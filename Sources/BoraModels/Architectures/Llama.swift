@@ -9,6 +9,5 @@ extension Architecture {
         name: "llama", models: "Llama, Mistral 7B, Mixtral, SmolLM",
         ggufNames: ["llama", "mistral"],
         huggingFaceModelTypes: ["llama", "mistral", "mixtral"],
-        huggingFaceClasses: ["LlamaForCausalLM", "MistralForCausalLM", "MixtralForCausalLM"],
-        mistralNative: true)
+        huggingFaceClasses: ["LlamaForCausalLM", "MistralForCausalLM", "MixtralForCausalLM"])
 }

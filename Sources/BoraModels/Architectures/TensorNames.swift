@@ -60,12 +60,10 @@ public struct TensorNames: Sendable {
                               ("language_model.model.", "language_model.lm_head.weight")])
 
     /// These names with some replaced.
-    public func overriding(gguf g: [LayerTensor: String] = [:], huggingFace h: [LayerTensor: String] = [:],
-                           huggingFacePrefixes p: [(model: String, output: String)]? = nil) -> TensorNames {
+    public func overriding(gguf g: [LayerTensor: String] = [:], huggingFace h: [LayerTensor: String] = [:]) -> TensorNames {
         var copy = self
         copy.gguf.merge(g) { $1 }
         copy.huggingFace.merge(h) { $1 }
-        if let p { copy.huggingFacePrefixes = p }
         return copy
     }
 }
