@@ -172,6 +172,97 @@ TGT INL void group_q8_0(const uint8_t *g, long nb, const uint8_t *x, long x_stri
     for (int t = 0; t < RN; t++) _mm512_storeu_ps(out + t * out_stride, acc[t]);
 }
 
+/// c[t * nb * 4 + b * 4 + k] for Q8_K token t, super-block b: the 8 group sums (32 activations each, from
+/// Q8_K's 16 bsums) packed as int16 pairs for `vpdpwssd` against Q4_K's mins (see group_q4_K): k = 0: groups
+/// (0, 2), 1: (1, 3), 2: (4, 6), 3: (5, 7).
+TGT INL void x16_group_sum_pairs(const uint8_t *x, long nb, int32_t *c) {
+    for (long b = 0; b < nb; b++) {
+        int16_t bs[16];
+        memcpy(bs, x + b * 292 + 260, 32);
+        int32_t s[8];
+        for (int g = 0; g < 8; g++) s[g] = bs[2 * g] + bs[2 * g + 1];  // |s| <= 32 * 128: fits 16 bits
+        for (int k = 0; k < 4; k++) {
+            const int lo = (k >> 1) * 4 + (k & 1);
+            c[b * 4 + k] = (int32_t)(((uint32_t)s[lo] & 0xFFFFu) | ((uint32_t)s[lo + 2] << 16));
+        }
+    }
+}
+
+/// One Q4_K group of 16 rows at g times RN <= X16_TILE Q8_K tokens (their group-sum pairs at pairs + t * nb *
+/// 4): out[t * out_stride + r]. Per super-block record (2304 bytes): 16 fp16 d, 16 fp16 dmin, the three
+/// 32-bit words of the 12 scale bytes (16 rows each), then 32 chunks of the 128 quant bytes.
+///   scales: word 0 bytes = scales 0-3 (low 6 bits), word 1 = mins 0-3, word 2 low nibbles = low bits of
+///   scales 4-7, high nibbles = of mins 4-7, with the top 2 bits of words 0 / 1 their high bits; so for 16
+///   rows at once, one lane per row, a few vector ops give each lane its 8 scales and 8 mins as bytes.
+///   quants: bytes 32c..32c+31 (chunks 8c..8c+7) hold groups 2c (low nibbles) and 2c+1 (high nibbles).
+/// Per group pair c and token, 16 `vpdpbusd` give both groups' integer sums for 16 rows, and one `vpmulld`
+/// each applies the group's scale; the mins enter once per super-block by 4 `vpdpwssd` against the token's
+/// group sums. sum = d d_x sum_g sc_g (q_g . x_g) - dmin d_x sum_g m_g sum(x_g), all integer until the end.
+TGT INL void group_q4_K(const uint8_t *g, long nb, const uint8_t *x, long x_stride, const int32_t *pairs,
+                        float *out, long out_stride, const int RN) {
+    __m512 acc[X16_TILE];
+    for (int t = 0; t < RN; t++) acc[t] = _mm512_setzero_ps();
+    const __m512i low4 = _mm512_set1_epi8(0x0F), low6 = _mm512_set1_epi8(0x3F), two = _mm512_set1_epi8(0x03);
+    const __m512i byte = _mm512_set1_epi32(0xFF), even = _mm512_set1_epi32(0x00FF00FF);
+    for (long b = 0; b < nb; b++) {
+        const uint8_t *rec = g + b * 2304;
+        const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)rec));
+        const __m512 dmin = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(rec + 32)));
+        const __m512i u0 = _mm512_loadu_si512(rec + 64), u1 = _mm512_loadu_si512(rec + 128);
+        const __m512i u2 = _mm512_loadu_si512(rec + 192);
+        const __m512i sc[2] = {
+            _mm512_and_si512(u0, low6),
+            _mm512_or_si512(_mm512_and_si512(u2, low4),
+                            _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(u0, 6), two), 4))};
+        const __m512i mn_lo = _mm512_and_si512(u1, low6);
+        const __m512i mn_hi = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(u2, 4), low4),
+                                              _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(u1, 6), two), 4));
+        __m512i isum[X16_TILE];
+        for (int t = 0; t < RN; t++) isum[t] = _mm512_setzero_si512();
+#pragma clang loop unroll(full)
+        for (int c = 0; c < 4; c++) {
+            const __m512i s = _mm512_srli_epi32(sc[c >> 1], 16 * (c & 1));
+            const __m512i sc_a = _mm512_and_si512(s, byte), sc_b = _mm512_and_si512(_mm512_srli_epi32(s, 8), byte);
+            __m512i lo[8], hi[8];
+            for (int m = 0; m < 8; m++) {
+                const __m512i w = _mm512_loadu_si512(rec + 256 + c * 512 + m * 64);
+                lo[m] = _mm512_and_si512(w, low4);
+                hi[m] = _mm512_and_si512(_mm512_srli_epi16(w, 4), low4);
+            }
+#pragma clang loop unroll(full)
+            for (int t = 0; t < RN; t++) {
+                const uint8_t *q = x + t * x_stride + b * 292 + 4 + 64 * c;
+                __m512i a0 = _mm512_setzero_si512(), a1 = _mm512_setzero_si512();
+                __m512i b0 = _mm512_setzero_si512(), b1 = _mm512_setzero_si512();
+                for (int m = 0; m < 8; m += 2) {
+                    a0 = _mm512_dpbusd_epi32(a0, lo[m], x16_bcast(q + 4 * m));
+                    a1 = _mm512_dpbusd_epi32(a1, lo[m + 1], x16_bcast(q + 4 * m + 4));
+                    b0 = _mm512_dpbusd_epi32(b0, hi[m], x16_bcast(q + 32 + 4 * m));
+                    b1 = _mm512_dpbusd_epi32(b1, hi[m + 1], x16_bcast(q + 32 + 4 * m + 4));
+                }
+                isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(_mm512_add_epi32(a0, a1), sc_a));
+                isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(_mm512_add_epi32(b0, b1), sc_b));
+            }
+        }
+        const __m512i m02_lo = _mm512_and_si512(mn_lo, even), m13_lo = _mm512_srli_epi16(mn_lo, 8);
+        const __m512i m02_hi = _mm512_and_si512(mn_hi, even), m13_hi = _mm512_srli_epi16(mn_hi, 8);
+#pragma clang loop unroll(full)
+        for (int t = 0; t < RN; t++) {
+            const int32_t *p = pairs + (t * nb + b) * 4;
+            __m512i msum = _mm512_dpwssd_epi32(_mm512_setzero_si512(), m02_lo, _mm512_set1_epi32(p[0]));
+            msum = _mm512_dpwssd_epi32(msum, m13_lo, _mm512_set1_epi32(p[1]));
+            msum = _mm512_dpwssd_epi32(msum, m02_hi, _mm512_set1_epi32(p[2]));
+            msum = _mm512_dpwssd_epi32(msum, m13_hi, _mm512_set1_epi32(p[3]));
+            float dx;
+            memcpy(&dx, x + t * x_stride + b * 292, 4);
+            const __m512 vdx = _mm512_set1_ps(dx);
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[t]), _mm512_mul_ps(d, vdx), acc[t]);
+            acc[t] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(msum), _mm512_mul_ps(dmin, vdx), acc[t]);
+        }
+    }
+    for (int t = 0; t < RN; t++) _mm512_storeu_ps(out + t * out_stride, acc[t]);
+}
+
 #define RN_SWITCH(CALL)                                                                                      \
     switch (rn) {                                                                                            \
     case 8: CALL(8); break;                                                                                  \
@@ -188,16 +279,19 @@ TGT INL void group_q8_0(const uint8_t *g, long nb, const uint8_t *x, long x_stri
 /// whole groups, `bora_gemm_q` on the plain rows after the last group.
 TGT static void gemm_x16(int kind, const uint8_t *w, long nb, long rows, long row_begin, long row_end,
                          const uint8_t *x, long x_stride, long tokens, float *y, long y_stride) {
-    const long plain_block = kind == BORA_Q4_0 ? 18 : kind == BORA_Q4_1 ? 20 : kind == BORA_Q5_0 ? 22 : 34;
+    const long plain_block = kind == BORA_Q4_0 ? 18 : kind == BORA_Q4_1 ? 20 : kind == BORA_Q5_0 ? 22
+                           : kind == BORA_Q4_K ? 144 : 34;
     const long group_bytes = 16 * nb * plain_block;
     const long groups = rows / 16, grouped_end = row_end < groups * 16 ? row_end : groups * 16;
-    int32_t corr[kind == BORA_Q4_1 ? 1 : X16_TILE * nb];
+    int32_t corr[kind == BORA_Q4_1 ? 1 : kind == BORA_Q4_K ? X16_TILE * nb * 4 : X16_TILE * nb];
     float out[16 * X16_TILE];
     for (long t = 0; t < tokens && row_begin < grouped_end; t += X16_TILE) {
         const int rn = tokens - t < X16_TILE ? (int)(tokens - t) : X16_TILE;
         // The weights' offset: Q4_0 quants are q + 8, Q5_0's q + 16, Q8_0's stored as q + 128.
         const int32_t offset = kind == BORA_Q4_0 ? 8 : kind == BORA_Q5_0 ? 16 : 128;
-        if (kind != BORA_Q4_1)
+        if (kind == BORA_Q4_K)
+            for (int k = 0; k < rn; k++) x16_group_sum_pairs(x + (t + k) * x_stride, nb, corr + k * nb * 4);
+        else if (kind != BORA_Q4_1)
             for (int k = 0; k < rn; k++) x16_block_sums(x + (t + k) * x_stride, nb, -offset, corr + k * nb);
         for (long g = row_begin / 16; g * 16 < grouped_end; g++) {
             const uint8_t *gp = w + g * group_bytes, *xt = x + t * x_stride;
@@ -211,12 +305,15 @@ TGT static void gemm_x16(int kind, const uint8_t *w, long nb, long rows, long ro
 #define Q50(N) group_q4_0_q5_0(gp, nb, xt, x_stride, corr, dst, dst_stride, N, 1)
 #define Q41(N) group_q4_1(gp, nb, xt, x_stride, dst, dst_stride, N)
 #define Q80(N) group_q8_0(gp, nb, xt, x_stride, corr, dst, dst_stride, N)
+#define Q4K(N) group_q4_K(gp, nb, xt, x_stride, corr, dst, dst_stride, N)
             if (kind == BORA_Q4_0) {
                 RN_SWITCH(Q40)
             } else if (kind == BORA_Q5_0) {
                 RN_SWITCH(Q50)
             } else if (kind == BORA_Q4_1) {
                 RN_SWITCH(Q41)
+            } else if (kind == BORA_Q4_K) {
+                RN_SWITCH(Q4K)
             } else {
                 RN_SWITCH(Q80)
             }
@@ -224,6 +321,7 @@ TGT static void gemm_x16(int kind, const uint8_t *w, long nb, long rows, long ro
 #undef Q50
 #undef Q41
 #undef Q80
+#undef Q4K
             if (!whole)
                 for (int k = 0; k < rn; k++)
                     for (long r = r0; r < r1; r++) y[(t + k) * y_stride + (r - row_begin)] = out[k * 16 + (r - g * 16)];

@@ -1,7 +1,7 @@
 import BoraKernels
 import Testing
 
-/// The repacked-layout kernels (`RepackedRows`: Q4_0, Q4_1, Q5_0 and Q8_0 16 rows at a time, `bora_gemm_x16` in C) against the scalar
+/// The repacked-layout kernels (`RepackedRows`: Q4_0, Q4_1, Q5_0, Q8_0 and Q4_K 16 rows at a time, `bora_gemm_x16` in C) against the scalar
 /// reference on the plain rows, over row counts that leave a tail outside the 16-row groups, row ranges that
 /// start and end inside a group, token counts around the tile of 4, and a padded activation stride; plus the
 /// layout itself: gathering a row back gives the original bytes, and dequantizing it the same floats.
@@ -30,21 +30,24 @@ import Testing
 
     @Test(arguments: types)
     func gatheredRowsAreTheOriginalBytes(_ type: GGMLType) throws {
-        let c = try #require(Case(type, cols: 96, seed: 7))
-        let rowBytes = type.byteCount(elements: 96)!
+        let cols = 3 * type.blockSize
+        let c = try #require(Case(type, cols: cols, seed: 7))
+        let rowBytes = type.byteCount(elements: cols)!
         for r in 0..<Self.rows {
             var row = [UInt8](repeating: 0, count: rowBytes)
             row.withUnsafeMutableBytes { c.packed.gatherRow(r, into: $0.baseAddress!) }
             #expect(row == Array(c.weights[r * rowBytes..<(r + 1) * rowBytes]), "row \(r)")
-            var got = [Float](repeating: .nan, count: 96)
+            var got = [Float](repeating: .nan, count: cols)
             got.withUnsafeMutableBufferPointer { c.packed.dequantizeRow(r, into: $0.baseAddress!) }
-            let want = TestData.dequantized(type, Array(c.weights[r * rowBytes..<(r + 1) * rowBytes]), count: 96)
+            let want = TestData.dequantized(type, Array(c.weights[r * rowBytes..<(r + 1) * rowBytes]), count: cols)
             #expect(got == want, "row \(r) dequantized")
         }
     }
 
-    @Test(arguments: types, [32, 96, 576])
-    func kernelMatchesReference(_ type: GGMLType, _ cols: Int) throws {
+    /// Blocks per row: 1, 3 and 18 (576 columns of a 32-element format).
+    @Test(arguments: types, [1, 3, 18])
+    func kernelMatchesReference(_ type: GGMLType, _ blocks: Int) throws {
+        let cols = blocks * type.blockSize
         let c = try #require(Case(type, cols: cols, seed: UInt64(cols)))
         var rng = SeededRandom(seed: 99)
         let bytes = Quant.activationBytes(for: type, count: cols), xStride = bytes + 24

@@ -5,12 +5,13 @@ import Glibc
 import Darwin
 #endif
 
-/// A Q4_0, Q4_1, Q5_0 or Q8_0 matrix repacked once at load, 16 rows at a time, for the C VNNI kernels
+/// A Q4_0, Q4_1, Q5_0, Q8_0 or Q4_K matrix repacked once at load, 16 rows at a time, for the C VNNI kernels
 /// (`bora_gemm_x16`; layouts in Sources/BoraKernelsC/include/BoraKernelsC.h): in each group of 16 rows, one
-/// record per block: each 16-bit field of the block (d; m for Q4_1; Q5_0's qh as its low and high halves) as
-/// 16 contiguous values, then the quants in 64-byte chunks of 4 bytes per row (a chunk is a vector with one
-/// row per 32-bit lane), so a group streams in order. The rows % 16 last rows stay in the plain format. Same size as the GGUF tensor; quant bytes are copied unchanged, except Q8_0's, stored
-/// as unsigned q + 128 (the operand `vpdpbusd` multiplies unsigned).
+/// record per block: each scale field of the block (d; m for Q4_1; Q5_0's qh as its low and high halves;
+/// Q4_K's d, dmin and its 12 scale bytes as three words) as 16 contiguous values, then the quants in 64-byte
+/// chunks of 4 bytes per row (a chunk is a vector with one row per 32-bit lane), so a group streams in order.
+/// The rows % 16 last rows stay in the plain format. Same size as the GGUF tensor; quant bytes are copied
+/// unchanged, except Q8_0's, stored as unsigned q + 128 (the operand `vpdpbusd` multiplies unsigned).
 ///
 /// The idea follows llama.cpp's load-time repacking (ggml-cpu `repack.cpp`, rows interleaved); the layouts
 /// and kernels are Bora's own. Owns its memory; immutable after `init`, so shared read-only across threads.
@@ -26,14 +27,18 @@ public final class RepackedRows: @unchecked Sendable {
     let base: UnsafeMutableRawPointer
     private let format: Format
 
-    /// The plain block of a repackable type: `fields` 16-bit values (fp16 scales; Q5_0's qh as two halves),
-    /// then `quantBytes` quant bytes.
+    /// The plain block of a repackable type: its scale fields (16-bit fp16 values, or 32-bit words of packed
+    /// scales), each at `offset` in the plain block and repacked as 16 contiguous values, then its
+    /// `quantBytes` quant bytes, contiguous at `quantStart` in the plain block.
     struct Format {
-        let fields: Int
+        let fields: [(offset: Int, width: Int)]
+        let quantStart: Int
         let quantBytes: Int
+        /// Elements per block (32; 256 for the K-quants).
+        let blockElements: Int
         /// XORed into each quant byte when repacking (and again when gathering back).
         let flip: UInt8
-        var blockBytes: Int { fields &* 2 &+ quantBytes }
+        var blockBytes: Int { fields.reduce(quantBytes) { $0 &+ $1.width } }
 
         /// Offset of quant byte j of row i (of 16) within a block's repacked quants: 64-byte chunks, each
         /// holding bytes 4c..<4c+4 of every row, row i at 4 i.
@@ -43,11 +48,14 @@ public final class RepackedRows: @unchecked Sendable {
         }
 
         init?(_ type: GGMLType) {
+            let half = 2
             switch type {
-            case .q4_0: (fields, quantBytes, flip) = (1, 16, 0)
-            case .q4_1: (fields, quantBytes, flip) = (2, 16, 0)
-            case .q5_0: (fields, quantBytes, flip) = (3, 16, 0)
-            case .q8_0: (fields, quantBytes, flip) = (1, 32, 0x80)
+            case .q4_0: (fields, quantStart, quantBytes, blockElements, flip) = ([(0, half)], 2, 16, 32, 0)
+            case .q4_1: (fields, quantStart, quantBytes, blockElements, flip) = ([(0, half), (2, half)], 4, 16, 32, 0)
+            case .q5_0: (fields, quantStart, quantBytes, blockElements, flip) = ([(0, half), (2, half), (4, half)], 6, 16, 32, 0)
+            case .q8_0: (fields, quantStart, quantBytes, blockElements, flip) = ([(0, half)], 2, 32, 32, 0x80)
+            // d, dmin, then the 12 bytes of 6-bit scales and mins as three words.
+            case .q4_K: (fields, quantStart, quantBytes, blockElements, flip) = ([(0, half), (2, half), (4, 4), (8, 4), (12, 4)], 16, 128, 256, 0)
             default: return nil
             }
         }
@@ -60,20 +68,20 @@ public final class RepackedRows: @unchecked Sendable {
     /// Whether `type` has a repacked layout.
     public static func supports(_ type: GGMLType) -> Bool { Format(type) != nil }
 
-    /// Repacks `rows` rows of `cols` elements (a multiple of 32) of `type` read from `src` (GGUF row-major
+    /// Repacks `rows` rows of `cols` elements (a whole number of blocks) of `type` read from `src` (GGUF row-major
     /// layout); nil for a type without a repacked layout. `src` is only read during the call.
     public init?(repacking src: UnsafeRawPointer, type: GGMLType, rows: Int, cols: Int) {
-        guard let format = Format(type), rows >= 0, cols >= 0, cols % 32 == 0 else { return nil }
+        guard let format = Format(type), rows >= 0, cols >= 0, cols % format.blockElements == 0 else { return nil }
         self.type = type
         self.format = format
         self.rows = rows
         self.cols = cols
-        let nb = cols / 32, blockBytes = format.blockBytes, rowBytes = nb &* blockBytes
+        let nb = cols / format.blockElements, blockBytes = format.blockBytes, rowBytes = nb &* blockBytes
         byteCount = rows &* rowBytes
         base = Self.allocate(byteCount)
         let groups = rows / Self.interleave, groupBytes = rowBytes &* Self.interleave
         let q = format.quantBytes, record = format.blockBytes &* Self.interleave
-        let fieldBytes = 2 &* Self.interleave, quantStart = format.fields &* fieldBytes
+        let quantStart = record &- q &* Self.interleave
         let flip = UInt32(format.flip) &* 0x0101_0101
         for g in 0..<groups {
             let dst = base + g &* groupBytes
@@ -81,13 +89,14 @@ public final class RepackedRows: @unchecked Sendable {
                 let row = src + (g &* Self.interleave &+ i) &* rowBytes
                 for b in 0..<nb {
                     let blk = row + b &* blockBytes
-                    for f in 0..<format.fields {
-                        dst.storeBytes(of: blk.loadUnaligned(fromByteOffset: f &* 2, as: UInt16.self),
-                                       toByteOffset: b &* record &+ f &* fieldBytes &+ i &* 2, as: UInt16.self)
+                    var at = b &* record
+                    for f in format.fields {
+                        (dst + (at &+ i &* f.width)).copyMemory(from: blk + f.offset, byteCount: f.width)
+                        at &+= f.width &* Self.interleave
                     }
                     let quants = dst + (b &* record &+ quantStart)
                     for j in stride(from: 0, to: q, by: 4) {  // 4-byte runs stay contiguous
-                        let v = blk.loadUnaligned(fromByteOffset: format.fields &* 2 &+ j, as: UInt32.self)
+                        let v = blk.loadUnaligned(fromByteOffset: format.quantStart &+ j, as: UInt32.self)
                         quants.storeBytes(of: v ^ flip, toByteOffset: format.quantOffset(row: i, j), as: UInt32.self)
                     }
                 }
@@ -125,28 +134,29 @@ public final class RepackedRows: @unchecked Sendable {
 
     private static let hugePage = 2 << 20
 
-    /// Row r (0 <= r < rows) in the plain format (`cols / 32` blocks) into `dst`.
+    /// Row r (0 <= r < rows) in the plain format into `dst`.
     package func gatherRow(_ r: Int, into dst: UnsafeMutableRawPointer) {
-        let nb = cols / 32, blockBytes = format.blockBytes, rowBytes = nb &* blockBytes
+        let nb = cols / format.blockElements, blockBytes = format.blockBytes, rowBytes = nb &* blockBytes
         let groups = rows / Self.interleave
         guard r < groups &* Self.interleave else {
             dst.copyMemory(from: base + r &* rowBytes, byteCount: rowBytes)
             return
         }
         let q = format.quantBytes, record = format.blockBytes &* Self.interleave
-        let fieldBytes = 2 &* Self.interleave, quantStart = format.fields &* fieldBytes
+        let quantStart = record &- q &* Self.interleave
         let flip = UInt32(format.flip) &* 0x0101_0101
         let g = base + (r / Self.interleave) &* rowBytes &* Self.interleave, i = r % Self.interleave
         for b in 0..<nb {
             let blk = dst + b &* blockBytes
-            for f in 0..<format.fields {
-                blk.storeBytes(of: g.loadUnaligned(fromByteOffset: b &* record &+ f &* fieldBytes &+ i &* 2, as: UInt16.self),
-                               toByteOffset: f &* 2, as: UInt16.self)
+            var at = b &* record
+            for f in format.fields {
+                (blk + f.offset).copyMemory(from: g + (at &+ i &* f.width), byteCount: f.width)
+                at &+= f.width &* Self.interleave
             }
             let quants = g + (b &* record &+ quantStart)
             for j in stride(from: 0, to: q, by: 4) {
                 let v = quants.loadUnaligned(fromByteOffset: format.quantOffset(row: i, j), as: UInt32.self)
-                blk.storeBytes(of: v ^ flip, toByteOffset: format.fields &* 2 &+ j, as: UInt32.self)
+                blk.storeBytes(of: v ^ flip, toByteOffset: format.quantStart &+ j, as: UInt32.self)
             }
         }
     }
@@ -157,7 +167,7 @@ public final class RepackedRows: @unchecked Sendable {
     }
 
     private func withPlainRow(_ r: Int, _ body: (UnsafeRawPointer) -> Void) {
-        withUnsafeTemporaryAllocation(byteCount: cols / 32 &* format.blockBytes &+ 1, alignment: 16) { buf in
+        withUnsafeTemporaryAllocation(byteCount: cols / format.blockElements &* format.blockBytes &+ 1, alignment: 16) { buf in
             guard let row = buf.baseAddress else { return }
             gatherRow(r, into: row)
             body(row)
@@ -180,7 +190,7 @@ public final class RepackedRows: @unchecked Sendable {
             matmulReference(rows: range, x: x, xStride: xStride, tokens: tokens, y: y, yStride: yStride)
             return
         }
-        bora_gemm_x16(kind, base, cols / 32, rows, range.lowerBound, range.upperBound, x, xStride, tokens, y, yStride)
+        bora_gemm_x16(kind, base, cols / format.blockElements, rows, range.lowerBound, range.upperBound, x, xStride, tokens, y, yStride)
     }
 
     /// Scalar reference: each row gathered back to the plain format and dotted by `Quant.matvecReference`.

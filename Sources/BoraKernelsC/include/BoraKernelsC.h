@@ -31,14 +31,15 @@ enum {
 void bora_gemm_q(int kind, const void *w, long nb, long row_begin, long row_end,
                  const void *x, long x_stride, long tokens, float *y, long y_stride);
 
-/// Q4_0, Q4_1, Q5_0 or Q8_0 (`kind`) repacked 16 rows at a time (made once at load, Sources/BoraKernels/Quant/RepackedRows.swift).
-/// Group g (rows 16g..<16g+16) starts at `w + g * 16 * nb * B` (B: the plain block's bytes, 18, 20, 22 or 34) and holds
-/// one record of 16 * B bytes per block b, at b * 16 * B, so that a group is read as one stream. A record holds
-/// the block's 16-bit fields, 16 values each (row 16g+i at i * 2: fp16 d, then for Q4_1 fp16 m, for Q5_0 the
-/// low then the high 16 bits of qh), then its quant bytes in chunks of 64: byte j of row 16g+i at (j / 4) * 64 + i * 4 + j % 4.
-/// Q4_0, Q4_1 and Q5_0 quant bytes are the file's (4 chunks); Q8_0's are q + 128 as unsigned (8 chunks).
-/// The rows % 16 rows after the last group follow in the plain format. Same contract as `bora_gemm_q(kind, ...)`
-/// otherwise; `rows` is the matrix's row count.
+/// Q4_0, Q4_1, Q5_0, Q8_0 or Q4_K (`kind`) repacked 16 rows at a time (made once at load,
+/// Sources/BoraKernels/Quant/RepackedRows.swift). Group g (rows 16g..<16g+16) starts at `w + g * 16 * nb * B`
+/// (B: the plain block's bytes, 18, 20, 22, 34 or 144) and holds one record of 16 * B bytes per block b, at
+/// b * 16 * B, so that a group is read as one stream. A record holds the block's scale fields, 16 values each
+/// (row 16g+i at i * width): 16-bit fp16 d, then for Q4_1 fp16 m, for Q5_0 the low then the high 16 bits of
+/// qh, for Q4_K fp16 dmin and then the three 32-bit words of its 12 scale bytes; then its quant bytes in chunks
+/// of 64: byte j of row 16g+i at (j / 4) * 64 + i * 4 + j % 4. Quant bytes are the file's (4 chunks; Q4_K
+/// 32), except Q8_0's, q + 128 as unsigned (8 chunks). The rows % 16 rows after the last group follow in the
+/// plain format. Same contract as `bora_gemm_q(kind, ...)` otherwise; `rows` is the matrix's row count.
 void bora_gemm_x16(int kind, const void *w, long nb, long rows, long row_begin, long row_end, const void *x,
                    long x_stride, long tokens, float *y, long y_stride);
 
