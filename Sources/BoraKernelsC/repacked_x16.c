@@ -263,6 +263,90 @@ TGT INL void group_q4_K(const uint8_t *g, long nb, const uint8_t *x, long x_stri
     for (int t = 0; t < RN; t++) _mm512_storeu_ps(out + t * out_stride, acc[t]);
 }
 
+/// c[t * nb * 8 + b * 8 + k] for Q8_K token t, super-block b: its 16 bsums (16 activations each) packed as
+/// int16 pairs for `vpdpwssd` against Q6_K's scales (see group_q6_K): k = 2w: bsums (4w, 4w + 2), 2w + 1:
+/// (4w + 1, 4w + 3).
+TGT INL void x16_bsum_pairs(const uint8_t *x, long nb, int32_t *c) {
+    for (long b = 0; b < nb; b++) {
+        uint16_t bs[16];
+        memcpy(bs, x + b * 292 + 260, 32);
+        for (int w = 0; w < 4; w++) {
+            c[b * 8 + 2 * w] = (int32_t)((uint32_t)bs[4 * w] | (uint32_t)bs[4 * w + 2] << 16);
+            c[b * 8 + 2 * w + 1] = (int32_t)((uint32_t)bs[4 * w + 1] | (uint32_t)bs[4 * w + 3] << 16);
+        }
+    }
+}
+
+/// One Q6_K group of 16 rows at g times RN <= X16_TILE Q8_K tokens (their bsum pairs at pairs + t * nb * 8):
+/// out[t * out_stride + r]. Per super-block record (3360 bytes): 16 fp16 d, the four 32-bit words of the 16
+/// int8 scales (16 rows each), then 48 chunks of 192 quant bytes re-encoded at load for a cheap unpack
+/// (RepackedRows.swift): chunk 3m + k (k < 3) holds, per row, the 6-bit values of elements 64k + 4m .. + 3 in
+/// bits 0-5 and, in bits 6-7, bits 2k, 2k + 1 of the values of elements 192 + 4m .. + 3. So 3 loads give
+/// 4 vectors of 16 rows x 4 values with 3 masks and one merge of the top bits; scale s covers elements
+/// 16s..16s + 15, as Q8_K's bsum s.
+/// Per 16 elements and token: 4 `vpdpbusd` of the unsigned 6-bit quants, one `vpmulld` by the signed scale; the
+/// -32 offset enters once per super-block as 32 sum_s sc_s bsum_s, by 8 `vpdpwssd`.
+TGT INL void group_q6_K(const uint8_t *g, long nb, const uint8_t *x, long x_stride, const int32_t *pairs,
+                        float *out, long out_stride, const int RN) {
+    __m512 acc[X16_TILE];
+    for (int t = 0; t < RN; t++) acc[t] = _mm512_setzero_ps();
+    const __m512i low6 = _mm512_set1_epi8(0x3F), m01 = _mm512_set1_epi8(0x03), m23 = _mm512_set1_epi8(0x0C);
+    const __m512i m45 = _mm512_set1_epi8(0x30);
+    for (long b = 0; b < nb; b++) {
+        const uint8_t *rec = g + b * 3360, *qs = rec + 288;
+        const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)rec));
+        __m512i isum[X16_TILE];
+        for (int t = 0; t < RN; t++) isum[t] = _mm512_setzero_si512();
+#pragma clang loop unroll(full)
+        for (int j = 0; j < 4; j++) {
+            // Scales j, 4 + j, 8 + j, 12 + j (of the 4 streams) as 16 signed lanes: byte j of words 0-3.
+            __m512i sc[4];
+            for (int k = 0; k < 4; k++)
+                sc[k] = _mm512_srai_epi32(_mm512_slli_epi32(_mm512_loadu_si512(rec + 32 + k * 64), 24 - 8 * j), 24);
+            __m512i v[4][4];  // [k][i]: elements 64k + 16j + 4i .. + 3
+            for (int i = 0; i < 4; i++) {
+                const uint8_t *c = qs + (3 * (4 * j + i)) * 64;
+                const __m512i c0 = _mm512_loadu_si512(c), c1 = _mm512_loadu_si512(c + 64);
+                const __m512i c2 = _mm512_loadu_si512(c + 128);
+                v[0][i] = _mm512_and_si512(c0, low6);
+                v[1][i] = _mm512_and_si512(c1, low6);
+                v[2][i] = _mm512_and_si512(c2, low6);
+                v[3][i] = _mm512_or_si512(
+                    _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(c0, 6), m01), _mm512_and_si512(_mm512_srli_epi16(c1, 4), m23)),
+                    _mm512_and_si512(_mm512_srli_epi16(c2, 2), m45));
+            }
+#pragma clang loop unroll(full)
+            for (int t = 0; t < RN; t++) {
+                const uint8_t *q = x + t * x_stride + b * 292 + 4 + 16 * j;
+#pragma clang loop unroll(full)
+                for (int k = 0; k < 4; k++) {
+                    __m512i s0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), v[k][0], x16_bcast(q + 64 * k));
+                    __m512i s1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), v[k][1], x16_bcast(q + 64 * k + 4));
+                    s0 = _mm512_dpbusd_epi32(s0, v[k][2], x16_bcast(q + 64 * k + 8));
+                    s1 = _mm512_dpbusd_epi32(s1, v[k][3], x16_bcast(q + 64 * k + 12));
+                    isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(_mm512_add_epi32(s0, s1), sc[k]));
+                }
+            }
+        }
+#pragma clang loop unroll(full)
+        for (int t = 0; t < RN; t++) {
+            const int32_t *p = pairs + (t * nb + b) * 8;
+            __m512i msum = _mm512_setzero_si512();
+            for (int w = 0; w < 4; w++) {
+                const __m512i word = _mm512_loadu_si512(rec + 32 + w * 64);
+                const __m512i s02 = _mm512_srai_epi16(_mm512_slli_epi16(word, 8), 8), s13 = _mm512_srai_epi16(word, 8);
+                msum = _mm512_dpwssd_epi32(msum, s02, _mm512_set1_epi32(p[2 * w]));
+                msum = _mm512_dpwssd_epi32(msum, s13, _mm512_set1_epi32(p[2 * w + 1]));
+            }
+            float dx;
+            memcpy(&dx, x + t * x_stride + b * 292, 4);
+            const __m512i total = _mm512_sub_epi32(isum[t], _mm512_slli_epi32(msum, 5));
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(total), _mm512_mul_ps(d, _mm512_set1_ps(dx)), acc[t]);
+        }
+    }
+    for (int t = 0; t < RN; t++) _mm512_storeu_ps(out + t * out_stride, acc[t]);
+}
+
 #define RN_SWITCH(CALL)                                                                                      \
     switch (rn) {                                                                                            \
     case 8: CALL(8); break;                                                                                  \
@@ -280,10 +364,10 @@ TGT INL void group_q4_K(const uint8_t *g, long nb, const uint8_t *x, long x_stri
 TGT static void gemm_x16(int kind, const uint8_t *w, long nb, long rows, long row_begin, long row_end,
                          const uint8_t *x, long x_stride, long tokens, float *y, long y_stride) {
     const long plain_block = kind == BORA_Q4_0 ? 18 : kind == BORA_Q4_1 ? 20 : kind == BORA_Q5_0 ? 22
-                           : kind == BORA_Q4_K ? 144 : 34;
+                           : kind == BORA_Q4_K ? 144 : kind == BORA_Q6_K ? 210 : 34;
     const long group_bytes = 16 * nb * plain_block;
     const long groups = rows / 16, grouped_end = row_end < groups * 16 ? row_end : groups * 16;
-    int32_t corr[kind == BORA_Q4_1 ? 1 : kind == BORA_Q4_K ? X16_TILE * nb * 4 : X16_TILE * nb];
+    int32_t corr[kind == BORA_Q4_1 ? 1 : kind == BORA_Q4_K ? X16_TILE * nb * 4 : kind == BORA_Q6_K ? X16_TILE * nb * 8 : X16_TILE * nb];
     float out[16 * X16_TILE];
     for (long t = 0; t < tokens && row_begin < grouped_end; t += X16_TILE) {
         const int rn = tokens - t < X16_TILE ? (int)(tokens - t) : X16_TILE;
@@ -291,6 +375,8 @@ TGT static void gemm_x16(int kind, const uint8_t *w, long nb, long rows, long ro
         const int32_t offset = kind == BORA_Q4_0 ? 8 : kind == BORA_Q5_0 ? 16 : 128;
         if (kind == BORA_Q4_K)
             for (int k = 0; k < rn; k++) x16_group_sum_pairs(x + (t + k) * x_stride, nb, corr + k * nb * 4);
+        else if (kind == BORA_Q6_K)
+            for (int k = 0; k < rn; k++) x16_bsum_pairs(x + (t + k) * x_stride, nb, corr + k * nb * 8);
         else if (kind != BORA_Q4_1)
             for (int k = 0; k < rn; k++) x16_block_sums(x + (t + k) * x_stride, nb, -offset, corr + k * nb);
         for (long g = row_begin / 16; g * 16 < grouped_end; g++) {
@@ -306,6 +392,7 @@ TGT static void gemm_x16(int kind, const uint8_t *w, long nb, long rows, long ro
 #define Q41(N) group_q4_1(gp, nb, xt, x_stride, dst, dst_stride, N)
 #define Q80(N) group_q8_0(gp, nb, xt, x_stride, corr, dst, dst_stride, N)
 #define Q4K(N) group_q4_K(gp, nb, xt, x_stride, corr, dst, dst_stride, N)
+#define Q6K(N) group_q6_K(gp, nb, xt, x_stride, corr, dst, dst_stride, N)
             if (kind == BORA_Q4_0) {
                 RN_SWITCH(Q40)
             } else if (kind == BORA_Q5_0) {
@@ -314,6 +401,8 @@ TGT static void gemm_x16(int kind, const uint8_t *w, long nb, long rows, long ro
                 RN_SWITCH(Q41)
             } else if (kind == BORA_Q4_K) {
                 RN_SWITCH(Q4K)
+            } else if (kind == BORA_Q6_K) {
+                RN_SWITCH(Q6K)
             } else {
                 RN_SWITCH(Q80)
             }
@@ -322,6 +411,7 @@ TGT static void gemm_x16(int kind, const uint8_t *w, long nb, long rows, long ro
 #undef Q41
 #undef Q80
 #undef Q4K
+#undef Q6K
             if (!whole)
                 for (int k = 0; k < rn; k++)
                     for (long r = r0; r < r1; r++) y[(t + k) * y_stride + (r - row_begin)] = out[k * 16 + (r - g * 16)];

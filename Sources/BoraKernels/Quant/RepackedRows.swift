@@ -38,6 +38,8 @@ public final class RepackedRows: @unchecked Sendable {
         let blockElements: Int
         /// XORed into each quant byte when repacking (and again when gathering back).
         let flip: UInt8
+        /// Q6_K: the quant bytes are re-encoded (`encodeQ6K`) before they are interleaved.
+        var recoded: Bool { blockElements == 256 && quantBytes == 192 }
         var blockBytes: Int { fields.reduce(quantBytes) { $0 &+ $1.width } }
 
         /// Offset of quant byte j of row i (of 16) within a block's repacked quants: 64-byte chunks, each
@@ -56,6 +58,8 @@ public final class RepackedRows: @unchecked Sendable {
             case .q8_0: (fields, quantStart, quantBytes, blockElements, flip) = ([(0, half)], 2, 32, 32, 0x80)
             // d, dmin, then the 12 bytes of 6-bit scales and mins as three words.
             case .q4_K: (fields, quantStart, quantBytes, blockElements, flip) = ([(0, half), (2, half), (4, 4), (8, 4), (12, 4)], 16, 128, 256, 0)
+            // d (at the end of the plain block), the 16 int8 scales as four words; ql and qh as one run.
+            case .q6_K: (fields, quantStart, quantBytes, blockElements, flip) = ([(208, half), (192, 4), (196, 4), (200, 4), (204, 4)], 0, 192, 256, 0)
             default: return nil
             }
         }
@@ -83,6 +87,8 @@ public final class RepackedRows: @unchecked Sendable {
         let q = format.quantBytes, record = format.blockBytes &* Self.interleave
         let quantStart = record &- q &* Self.interleave
         let flip = UInt32(format.flip) &* 0x0101_0101
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: q, alignment: 16)
+        defer { scratch.deallocate() }
         for g in 0..<groups {
             let dst = base + g &* groupBytes
             for i in 0..<Self.interleave {
@@ -95,8 +101,13 @@ public final class RepackedRows: @unchecked Sendable {
                         at &+= f.width &* Self.interleave
                     }
                     let quants = dst + (b &* record &+ quantStart)
+                    var from = UnsafeRawPointer(blk + format.quantStart)
+                    if format.recoded {
+                        Self.encodeQ6K(from, scratch)
+                        from = UnsafeRawPointer(scratch)
+                    }
                     for j in stride(from: 0, to: q, by: 4) {  // 4-byte runs stay contiguous
-                        let v = blk.loadUnaligned(fromByteOffset: format.quantStart &+ j, as: UInt32.self)
+                        let v = from.loadUnaligned(fromByteOffset: j, as: UInt32.self)
                         quants.storeBytes(of: v ^ flip, toByteOffset: format.quantOffset(row: i, j), as: UInt32.self)
                     }
                 }
@@ -154,9 +165,75 @@ public final class RepackedRows: @unchecked Sendable {
                 at &+= f.width &* Self.interleave
             }
             let quants = g + (b &* record &+ quantStart)
-            for j in stride(from: 0, to: q, by: 4) {
-                let v = quants.loadUnaligned(fromByteOffset: format.quantOffset(row: i, j), as: UInt32.self)
-                blk.storeBytes(of: v ^ flip, toByteOffset: format.quantStart &+ j, as: UInt32.self)
+            let plain = blk + format.quantStart
+            withUnsafeTemporaryAllocation(byteCount: q, alignment: 16) { buf in
+                guard let scratch = buf.baseAddress else { return }
+                let to = format.recoded ? scratch : plain
+                for j in stride(from: 0, to: q, by: 4) {
+                    let v = quants.loadUnaligned(fromByteOffset: format.quantOffset(row: i, j), as: UInt32.self)
+                    to.storeBytes(of: v ^ flip, toByteOffset: j, as: UInt32.self)
+                }
+                if format.recoded { Self.decodeQ6K(UnsafeRawPointer(scratch), plain) }
+            }
+        }
+    }
+
+    /// Q6_K's 192 quant bytes of one block (ql[128], qh[64]) as the repacked kernel reads them (see
+    /// `group_q6_K` in Sources/BoraKernelsC/repacked_x16.c). With q[e] the 6-bit value of element e (ggml's
+    /// order: in half h, element 128h + 32k + l has the low or high nibble of ql[64h + 32(k % 2) + l] and bits
+    /// 2k, 2k + 1 of qh[32h + l]), bytes 12m + 4k + i (k < 3, m < 16, i < 4) are q[64k + 4m + i] | bits
+    /// 2k, 2k + 1 of q[192 + 4m + i] << 6: three masks give three values, and the top bits of three bytes the
+    /// fourth.
+    static func encodeQ6K(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { q in
+            for h in 0..<2 {
+                for l in 0..<32 {
+                    let a = src.load(fromByteOffset: 64 &* h &+ l, as: UInt8.self)
+                    let b = src.load(fromByteOffset: 64 &* h &+ 32 &+ l, as: UInt8.self)
+                    let hb = src.load(fromByteOffset: 128 &+ 32 &* h &+ l, as: UInt8.self)
+                    let e = 128 &* h &+ l
+                    q[e] = a & 0x0F | (hb & 3) << 4
+                    q[e &+ 32] = b & 0x0F | (hb >> 2 & 3) << 4
+                    q[e &+ 64] = a >> 4 | (hb >> 4 & 3) << 4
+                    q[e &+ 96] = b >> 4 | (hb >> 6) << 4
+                }
+            }
+            for m in 0..<16 {
+                for i in 0..<4 {
+                    let j = 4 &* m &+ i, top = q[192 &+ j]
+                    for k in 0..<3 {
+                        let v = q[64 &* k &+ j] | (top >> (2 &* k) & 3) << 6
+                        dst.storeBytes(of: v, toByteOffset: 12 &* m &+ 4 &* k &+ i, as: UInt8.self)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The inverse of `encodeQ6K`.
+    static func decodeQ6K(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { q in
+            for m in 0..<16 {
+                for i in 0..<4 {
+                    let j = 4 &* m &+ i
+                    var top: UInt8 = 0
+                    for k in 0..<3 {
+                        let v = src.load(fromByteOffset: 12 &* m &+ 4 &* k &+ i, as: UInt8.self)
+                        q[64 &* k &+ j] = v & 0x3F
+                        top |= (v >> 6) << (2 &* k)
+                    }
+                    q[192 &+ j] = top
+                }
+            }
+            for h in 0..<2 {
+                for l in 0..<32 {
+                    let e = 128 &* h &+ l
+                    let (q0, q1, q2, q3) = (q[e], q[e &+ 32], q[e &+ 64], q[e &+ 96])
+                    dst.storeBytes(of: q0 & 0x0F | (q2 & 0x0F) << 4, toByteOffset: 64 &* h &+ l, as: UInt8.self)
+                    dst.storeBytes(of: q1 & 0x0F | (q3 & 0x0F) << 4, toByteOffset: 64 &* h &+ 32 &+ l, as: UInt8.self)
+                    dst.storeBytes(of: q0 >> 4 | (q1 >> 4) << 2 | (q2 >> 4) << 4 | (q3 >> 4) << 6,
+                                   toByteOffset: 128 &+ 32 &* h &+ l, as: UInt8.self)
+                }
             }
         }
     }
