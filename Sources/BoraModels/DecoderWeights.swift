@@ -196,9 +196,9 @@ public struct DecoderWeights: Sendable {
             try WeightMatrix.checkRows(up, store: store, cols: e)
             try WeightMatrix.checkRows(down, store: store, cols: f)
             return (0..<count).map { x in
-                FeedForwardWeights(gate: WeightMatrix(gate, rows: f, cols: e, firstRow: x * f),
-                                   up: WeightMatrix(up, rows: f, cols: e, firstRow: x * f),
-                                   down: WeightMatrix(down, rows: e, cols: f, firstRow: x * e))
+                FeedForwardWeights(gate: WeightMatrix(gate, rows: f, cols: e, firstRow: x * f, repack: true),
+                                   up: WeightMatrix(up, rows: f, cols: e, firstRow: x * f, repack: true),
+                                   down: WeightMatrix(down, rows: e, cols: f, firstRow: x * e, repack: true))
             }
         }
         // Gate and up fused as (n_expert, 2 ffn, embedding), each expert's gate rows then its up rows, down as
@@ -215,9 +215,9 @@ public struct DecoderWeights: Sendable {
             try WeightMatrix.checkRows(gateUp, store: store, cols: e)
             try WeightMatrix.checkRows(down, store: store, cols: f)
             return (0..<count).map { x in
-                FeedForwardWeights(gate: WeightMatrix(gateUp, rows: f, cols: e, firstRow: 2 * x * f),
-                                   up: WeightMatrix(gateUp, rows: f, cols: e, firstRow: 2 * x * f + f),
-                                   down: WeightMatrix(down, rows: e, cols: f, firstRow: x * e))
+                FeedForwardWeights(gate: WeightMatrix(gateUp, rows: f, cols: e, firstRow: 2 * x * f, repack: true),
+                                   up: WeightMatrix(gateUp, rows: f, cols: e, firstRow: 2 * x * f + f, repack: true),
+                                   down: WeightMatrix(down, rows: e, cols: f, firstRow: x * e, repack: true))
             }
         }
         let qwenStyle = n.layout == .huggingFace && store.contains(n.expert(l, 0, .gate, qwenStyle: true))
