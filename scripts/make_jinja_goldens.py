@@ -159,6 +159,7 @@ TEMPLATES = [
     ("ministral-3-14b-reasoning-2512.jinja", "<s>", "</s>"),
     ("devstral-small-2507.jinja", "<s>", "</s>"),
     ("mistral-small-3.2-24b-instruct-2506.jinja", "<s>", "</s>"),
+    ("gemma-3-4b-it.jinja", "<bos>", "<eos>"),
 ]
 
 # Content given as a list of chunks (system, user text + image, assistant text), as the Mistral templates accept.
@@ -215,6 +216,16 @@ EXTRA_CONVERSATIONS = {
         ], {"add_generation_prompt": True, "tools": [WEATHER_TOOL]}),
     ],
     "mistral-small-3.2-24b-instruct-2506.jinja": [CONTENT_CHUNKS],
+    # Gemma 3 takes a system message's first text chunk into the first user turn, and images as {"type": "image"}.
+    "gemma-3-4b-it.jinja": [
+        ("gemma_content_chunks", [
+            {"role": "system", "content": [{"type": "text", "text": "  You describe images.  "}]},
+            {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "What is in this picture?\n"}]},
+            {"role": "assistant", "content": [{"type": "text", "text": "A cat."}]},
+            U("Thanks."),
+        ], {"add_generation_prompt": True}),
+        ("gemma_content_not_a_list", [U("Hi"), {"role": "assistant", "content": 42}], {"add_generation_prompt": False}),
+    ],
 }
 
 # Small cases, one language feature each: (name, template source, context).

@@ -12,7 +12,9 @@ It also writes small Hugging Face `tokenizer.json` files, trained here with the 
 text (no hub access), in the shapes real models use: GPT-2 (ByteLevel), SmolLM2 (Digits + ByteLevel),
 Llama 3 (Split regex + ByteLevel, ignore_merges, BOS template), Qwen 2.5 (NFC + Split regex + ByteLevel),
 Mistral Nemo (Split with Tekken's regex + ByteLevel),
-Llama 2 / Mistral 7B (Prepend + Replace normalizer, BPE with byte_fallback) and the Metaspace variant, as
+Llama 2 / Mistral 7B (Prepend + Replace normalizer, BPE with byte_fallback), the Metaspace variant and Gemma 3
+(Replace normalizer, Split on " " merged with the previous piece, byte_fallback; its vocabulary holds distinct
+tokens that are canonically equivalent, "\u00e9" and "e\u0301", and BOM runs, as Gemma 3's does), as
 hf-<kind>.tokenizer.json, with goldens from `tokenizers` in hf-<kind>.goldens.json:
   ids          encode(text, add_special_tokens=False)          (added tokens in the text are parsed)
   ids_literal  the same with encode_special_tokens=True        (special tokens' text stays text)
@@ -244,6 +246,8 @@ def make_hf_tokenizer(kind):
     from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
     byte_level = kind in ("gpt2", "smollm", "llama3", "qwen2", "tekken")
+    if kind == "gemma3":
+        return make_gemma3_tokenizer()
     if byte_level:
         specials = {"gpt2": ["<|endoftext|>"], "smollm": ["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
                     "llama3": ["<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>"],
@@ -307,16 +311,72 @@ def make_hf_tokenizer(kind):
     return tok
 
 
+# Strings whose pieces are canonically equivalent to others in the Gemma 3 vocabulary (precomposed and combining
+# forms, Indic nukta letters) and BOM runs; Gemma 3's real vocabulary has 434 such pairs.
+GEMMA_EQUIVALENT = ["caf\u00e9 cafe\u0301", "\u0921\u093c \u095c", "\u09af\u09bc \u09df", "\ufeff\ufeff\ufeff\ufeffx",
+                    "A\u030a \u00c5 \u212b"]
+
+
+def make_gemma3_tokenizer():
+    """Gemma 3's tokenizer.json shape (as transformers writes it from the model): normalizer Replace(" ", "▁"),
+    pre-tokenizer Split(" ", MergedWithPrevious), BPE with byte_fallback and fuse_unk, decoder Replace + ByteFallback
+    + Fuse, a <bos> template. The vocabulary gets the canonically equivalent pieces of GEMMA_EQUIVALENT as distinct
+    tokens, with merges, so that only a byte-exact reader finds them all."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+
+    specials = ["<pad>", "<eos>", "<bos>", "<unk>", "<start_of_turn>", "<end_of_turn>"]
+    tok = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
+    tok.normalizer = normalizers.Replace(" ", "\u2581")
+    trainer = trainers.BpeTrainer(vocab_size=1200, special_tokens=specials, show_progress=False, limit_alphabet=120)
+    tok.train_from_iterator(training_text(), trainer=trainer)
+    data = json.loads(tok.to_str())
+    vocab, merges = data["model"]["vocab"], data["model"]["merges"]
+    for b in range(256):
+        vocab.setdefault("<0x%02X>" % b, len(vocab))
+
+    def add_word(word):
+        """Every prefix of `word` (by code point) as a token, merged left to right."""
+        for ch in word:
+            vocab.setdefault(ch, len(vocab))
+        for i in range(2, len(word) + 1):
+            left, right = word[:i - 1], word[i - 1]
+            if word[:i] not in vocab:
+                vocab[word[:i]] = len(vocab)
+                merges.append([left, right])
+
+    for text in GEMMA_EQUIVALENT:
+        for word in text.split(" "):
+            add_word(word)
+    # Gemma's own BOM merge: two pairs into a run of four (the run itself is already a token).
+    merges.append(["\ufeff\ufeff", "\ufeff\ufeff"])
+    data["pre_tokenizer"] = {"type": "Split", "pattern": {"String": " "}, "behavior": "MergedWithPrevious",
+                             "invert": False}
+    data["decoder"] = {"type": "Sequence", "decoders": [
+        {"type": "Replace", "pattern": {"String": "\u2581"}, "content": " "},
+        {"type": "ByteFallback"}, {"type": "Fuse"}]}
+    bos = vocab["<bos>"]
+    data["post_processor"] = {"type": "TemplateProcessing",
+                              "single": [{"SpecialToken": {"id": "<bos>", "type_id": 0}},
+                                         {"Sequence": {"id": "A", "type_id": 0}}],
+                              "pair": [{"SpecialToken": {"id": "<bos>", "type_id": 0}},
+                                       {"Sequence": {"id": "A", "type_id": 0}},
+                                       {"SpecialToken": {"id": "<bos>", "type_id": 1}},
+                                       {"Sequence": {"id": "B", "type_id": 1}}],
+                              "special_tokens": {"<bos>": {"id": "<bos>", "ids": [bos], "tokens": ["<bos>"]}}}
+    return Tokenizer.from_str(json.dumps(data))
+
+
 def make_hf_goldens():
     total = 0
-    for kind in ["gpt2", "smollm", "llama3", "qwen2", "tekken", "llama2", "metaspace"]:
+    for kind in ["gpt2", "smollm", "llama3", "qwen2", "tekken", "llama2", "metaspace", "gemma3"]:
         tok = make_hf_tokenizer(kind)
         path = OUT / f"hf-{kind}.tokenizer.json"
         tok.save(str(path))
         from tokenizers import Tokenizer
         tok = Tokenizer.from_file(str(path))
         corpus = CORPUS + ["<|im_start|>user\nhi<|im_end|>", "<|begin_of_text|>x<|eot_id|>", "a <custom_tag> b",
-                           "<s>[INST] hi [/INST]</s>", "<|endoftext|><|endoftext|>"]
+                           "<s>[INST] hi [/INST]</s>", "<|endoftext|><|endoftext|>",
+                           "<start_of_turn>user\nhi<end_of_turn>\n<start_of_turn>model\n"] + GEMMA_EQUIVALENT
         cases = []
         for text in corpus:
             tok.encode_special_tokens = False

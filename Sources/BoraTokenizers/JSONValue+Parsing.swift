@@ -8,7 +8,12 @@ extension JSONValue {
 
     /// Parses one JSON document (surrounding whitespace allowed). Nesting deeper than `maxDepth` is an error.
     public init(parsing text: String, maxDepth: Int = 256) throws(ParseError) {
-        var p = Parser(bytes: Array(text.utf8), maxDepth: maxDepth)
+        try self.init(parsing: Array(text.utf8), maxDepth: maxDepth)
+    }
+
+    /// Parses one JSON document from its UTF-8 bytes.
+    public init(parsing bytes: [UInt8], maxDepth: Int = 256) throws(ParseError) {
+        var p = Parser(bytes: bytes, maxDepth: maxDepth)
         p.skipSpace()
         let v = try p.value(depth: 0)
         p.skipSpace()

@@ -30,6 +30,15 @@ public enum JSONValue: Sendable, Equatable, Codable {
     }
 
     public var string: String? { if case let .string(s) = self { return s }; return nil }
+    public var boolean: Bool? { if case let .bool(b) = self { return b }; return nil }
+    /// An integer, or a double with an integral value that fits (`1.0` as JSON writers may give it).
+    public var integer: Int? {
+        switch self {
+        case let .int(i): return i
+        case let .double(d) where d.rounded() == d && abs(d) < 9.0e15: return Int(d)
+        default: return nil
+        }
+    }
     public var array: [JSONValue]? { if case let .array(a) = self { return a }; return nil }
     public var object: [(String, JSONValue)]? { if case let .object(o) = self { return o }; return nil }
 

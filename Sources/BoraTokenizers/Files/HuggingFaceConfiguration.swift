@@ -1,8 +1,8 @@
-import Foundation
-
 /// The parts of a Hugging Face `tokenizer.json` that Bora implements, read from the JSON. Anything else
 /// (WordPiece/Unigram models, other normalizers or pre-tokenizers, a Split regex Bora has no matcher for)
-/// is `TokenizerFileError.unsupported`, naming it.
+/// is `TokenizerFileError.unsupported`, naming it. Strings are read byte for byte (`JSONValue(parsing:)`):
+/// a vocabulary may hold distinct tokens that Swift's `String` equality (canonical equivalence) would merge,
+/// as Gemma 3's does (434 pairs such as a precomposed Indic letter and its nukta sequence).
 package struct HuggingFaceConfiguration: Sendable {
     enum NormalizerStep: Sendable, Equatable {
         case prepend(String)
@@ -52,7 +52,8 @@ package struct HuggingFaceConfiguration: Sendable {
         var normalized: Bool
     }
 
-    var vocab: [String: Int] = [:]
+    /// `model.vocab` in file order (duplicates kept: the tokenizer keeps the last, as tokenizers does).
+    var vocab: [(text: String, id: Int)] = []
     var merges: [(String, String)] = []
     var unknownToken: String?
     var byteFallback = false
@@ -71,76 +72,75 @@ package struct HuggingFaceConfiguration: Sendable {
     static let qwen2Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
 
     init(json bytes: [UInt8], path: String) throws {
-        let root: [String: Any]
+        let root: JSONValue
         do {
-            guard let object = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
-                throw TokenizerFileError.malformedJSON(path: path, reason: "the top level is not an object")
-            }
-            root = object
-        } catch let error as TokenizerFileError {
-            throw error
+            root = try JSONValue(parsing: bytes)
         } catch {
             throw TokenizerFileError.malformedJSON(path: path, reason: "\(error)")
         }
+        guard root.object != nil else { throw TokenizerFileError.malformedJSON(path: path, reason: "the top level is not an object") }
         func unsupported(_ what: String) -> TokenizerFileError { .unsupported(path: path, feature: what) }
         func invalid(_ key: String, _ expected: String) -> TokenizerFileError {
             .invalidKey(path: path, key: key, expected: expected)
         }
-        func int(_ value: Any?) -> Int? { (value as? NSNumber).map(\.intValue) }
 
-        guard let model = root["model"] as? [String: Any] else { throw invalid("model", "an object") }
-        let type = model["type"] as? String ?? "BPE"
+        guard let model = root["model"], model.object != nil else { throw invalid("model", "an object") }
+        let type = model["type"]?.string ?? "BPE"
         guard type == "BPE" else { throw unsupported("the tokenizer model '\(type)' (only BPE is implemented)") }
-        guard let vocab = model["vocab"] as? [String: Any] else { throw invalid("model.vocab", "an object of ids") }
+        guard let vocab = model["vocab"]?.object else { throw invalid("model.vocab", "an object of ids") }
+        self.vocab.reserveCapacity(vocab.count)
         for (token, value) in vocab {
-            guard let id = int(value), id >= 0 else { throw invalid("model.vocab[\(token)]", "a non-negative id") }
-            self.vocab[token] = id
+            guard let id = value.integer, id >= 0 else { throw invalid("model.vocab[\(token)]", "a non-negative id") }
+            self.vocab.append((token, id))
         }
-        for (i, merge) in (model["merges"] as? [Any] ?? []).enumerated() {
-            if let text = merge as? String {
-                let parts = text.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
-                guard parts.count == 2 else { throw invalid("model.merges[\(i)]", "'left right'") }
-                merges.append((String(parts[0]), String(parts[1])))
-            } else if let pair = merge as? [String], pair.count == 2 {
-                merges.append((pair[0], pair[1]))
+        for (i, merge) in (model["merges"]?.array ?? []).enumerated() {
+            if let text = merge.string {
+                // Split at the first space, on bytes: a Character split would keep a combining mark after the
+                // space with it.
+                let utf8 = Array(text.utf8)
+                guard let space = utf8.firstIndex(of: 0x20) else { throw invalid("model.merges[\(i)]", "'left right'") }
+                merges.append((String(decoding: utf8[..<space], as: UTF8.self),
+                               String(decoding: utf8[(space + 1)...], as: UTF8.self)))
+            } else if let pair = merge.array, pair.count == 2, let left = pair[0].string, let right = pair[1].string {
+                merges.append((left, right))
             } else {
                 throw invalid("model.merges[\(i)]", "'left right' or [left, right]")
             }
         }
-        if let prefix = model["continuing_subword_prefix"] as? String, !prefix.isEmpty {
+        if let prefix = model["continuing_subword_prefix"]?.string, !prefix.isEmpty {
             throw unsupported("continuing_subword_prefix")
         }
-        if let suffix = model["end_of_word_suffix"] as? String, !suffix.isEmpty { throw unsupported("end_of_word_suffix") }
-        unknownToken = model["unk_token"] as? String
-        byteFallback = model["byte_fallback"] as? Bool ?? false
-        fuseUnknown = model["fuse_unk"] as? Bool ?? false
-        ignoreMerges = model["ignore_merges"] as? Bool ?? false
+        if let suffix = model["end_of_word_suffix"]?.string, !suffix.isEmpty { throw unsupported("end_of_word_suffix") }
+        unknownToken = model["unk_token"]?.string
+        byteFallback = model["byte_fallback"]?.boolean ?? false
+        fuseUnknown = model["fuse_unk"]?.boolean ?? false
+        ignoreMerges = model["ignore_merges"]?.boolean ?? false
 
-        for (i, item) in (root["added_tokens"] as? [[String: Any]] ?? []).enumerated() {
-            guard let id = int(item["id"]), id >= 0, let content = item["content"] as? String, !content.isEmpty else {
+        for (i, item) in (root["added_tokens"]?.array ?? []).enumerated() {
+            guard let id = item["id"]?.integer, id >= 0, let content = item["content"]?.string, !content.isEmpty else {
                 throw invalid("added_tokens[\(i)]", "an object with id and content")
             }
-            for flag in ["lstrip", "rstrip", "single_word"] where item[flag] as? Bool == true {
+            for flag in ["lstrip", "rstrip", "single_word"] where item[flag]?.boolean == true {
                 throw unsupported("added token '\(content)' with \(flag)")
             }
-            addedTokens.append(AddedToken(id: id, content: content, special: item["special"] as? Bool ?? false,
-                                          normalized: item["normalized"] as? Bool ?? !(item["special"] as? Bool ?? false)))
+            let special = item["special"]?.boolean ?? false
+            addedTokens.append(AddedToken(id: id, content: content, special: special,
+                                          normalized: item["normalized"]?.boolean ?? !special))
         }
 
         normalizer = try Self.normalizerSteps(root["normalizer"], unsupported)
         preTokenization = try Self.preTokenization(root["pre_tokenizer"], unsupported)
-        if let decoder = root["decoder"] as? [String: Any] { self.decoder = try Self.decoderSteps(decoder, unsupported) }
+        if let decoder = root["decoder"], decoder.object != nil { self.decoder = try Self.decoderSteps(decoder, unsupported) }
 
-        if let post = root["post_processor"] as? [String: Any] {
-            switch post["type"] as? String {
+        if let post = root["post_processor"], post.object != nil {
+            switch post["type"]?.string {
             case "TemplateProcessing":
                 var seenSequence = false
-                for item in post["single"] as? [[String: Any]] ?? [] {
+                for item in post["single"]?.array ?? [] {
                     if item["Sequence"] != nil {
                         seenSequence = true
-                    } else if let special = item["SpecialToken"] as? [String: Any], let name = special["id"] as? String {
-                        let specials = post["special_tokens"] as? [String: Any]
-                        let ids = ((specials?[name] as? [String: Any])?["ids"] as? [Any] ?? []).compactMap(int)
+                    } else if let name = item["SpecialToken"]?["id"]?.string {
+                        let ids = (post["special_tokens"]?[name]?["ids"]?.array ?? []).compactMap(\.integer)
                         guard !ids.isEmpty else { throw invalid("post_processor.special_tokens[\(name)]", "ids") }
                         if seenSequence { templateSuffix += ids } else { templatePrefix += ids }
                     }
@@ -153,18 +153,18 @@ package struct HuggingFaceConfiguration: Sendable {
         }
     }
 
-    private static func normalizerSteps(_ value: Any?, _ unsupported: (String) -> TokenizerFileError) throws -> [NormalizerStep] {
-        guard let object = value as? [String: Any] else { return [] }
-        switch object["type"] as? String {
+    private static func normalizerSteps(_ value: JSONValue?, _ unsupported: (String) -> TokenizerFileError) throws -> [NormalizerStep] {
+        guard let object = value, object.object != nil else { return [] }
+        switch object["type"]?.string {
         case "Sequence":
-            return try (object["normalizers"] as? [Any] ?? []).flatMap { try normalizerSteps($0, unsupported) }
+            return try (object["normalizers"]?.array ?? []).flatMap { try normalizerSteps($0, unsupported) }
         case "Prepend":
-            return [.prepend(object["prepend"] as? String ?? "")]
+            return [.prepend(object["prepend"]?.string ?? "")]
         case "Replace":
-            guard let pattern = (object["pattern"] as? [String: Any])?["String"] as? String else {
+            guard let pattern = object["pattern"]?["String"]?.string else {
                 throw unsupported("a Replace normalizer with a regex pattern")
             }
-            return [.replace(pattern, object["content"] as? String ?? "")]
+            return [.replace(pattern, object["content"]?.string ?? "")]
         case "NFC":
             return [.nfc]
         case let other:
@@ -172,24 +172,24 @@ package struct HuggingFaceConfiguration: Sendable {
         }
     }
 
-    private static func preTokenization(_ value: Any?, _ unsupported: (String) -> TokenizerFileError) throws -> PreTokenization {
-        guard let object = value as? [String: Any] else { return .none }
-        let type = object["type"] as? String
-        var steps: [[String: Any]] = [object]
-        if type == "Sequence" { steps = object["pretokenizers"] as? [[String: Any]] ?? [] }
-        let types = steps.map { $0["type"] as? String ?? "?" }
-        let byteLevel = steps.last.flatMap { $0["type"] as? String == "ByteLevel" ? $0 : nil }
-        let addPrefixSpace = byteLevel?["add_prefix_space"] as? Bool ?? false
-        let useRegex = byteLevel?["use_regex"] as? Bool ?? true
+    private static func preTokenization(_ value: JSONValue?, _ unsupported: (String) -> TokenizerFileError) throws -> PreTokenization {
+        guard let object = value, object.object != nil else { return .none }
+        let type = object["type"]?.string
+        var steps: [JSONValue] = [object]
+        if type == "Sequence" { steps = object["pretokenizers"]?.array ?? [] }
+        let types = steps.map { $0["type"]?.string ?? "?" }
+        let byteLevel = steps.last.flatMap { $0["type"]?.string == "ByteLevel" ? $0 : nil }
+        let addPrefixSpace = byteLevel?["add_prefix_space"]?.boolean ?? false
+        let useRegex = byteLevel?["use_regex"]?.boolean ?? true
         switch types {
         case ["ByteLevel"]:
             return .byteLevel(split: useRegex ? .llamaCpp(.gpt2) : nil, addPrefixSpace: addPrefixSpace)
-        case ["Digits", "ByteLevel"] where steps[0]["individual_digits"] as? Bool == true && useRegex:
+        case ["Digits", "ByteLevel"] where steps[0]["individual_digits"]?.boolean == true && useRegex:
             return .byteLevel(split: .llamaCpp(.digitsThenGPT2), addPrefixSpace: addPrefixSpace)
         case ["Split", "ByteLevel"] where !useRegex:
             let split = steps[0]
-            guard let pattern = (split["pattern"] as? [String: Any])?["Regex"] as? String,
-                  split["behavior"] as? String == "Isolated", split["invert"] as? Bool != true else {
+            guard let pattern = split["pattern"]?["Regex"]?.string,
+                  split["behavior"]?.string == "Isolated", split["invert"]?.boolean != true else {
                 throw unsupported("a Split pre-tokenizer other than an isolating regex")
             }
             let splitter: Splitter
@@ -202,45 +202,44 @@ package struct HuggingFaceConfiguration: Sendable {
             }
             return .byteLevel(split: splitter, addPrefixSpace: addPrefixSpace)
         case ["Split"]:
-            guard let pattern = (object["pattern"] as? [String: Any])?["String"] as? String, !pattern.isEmpty,
-                  let behavior = SplitBehavior(rawValue: object["behavior"] as? String ?? ""), object["invert"] as? Bool != true else {
+            guard let pattern = object["pattern"]?["String"]?.string, !pattern.isEmpty,
+                  let behavior = SplitBehavior(rawValue: object["behavior"]?.string ?? ""), object["invert"]?.boolean != true else {
                 throw unsupported("a Split pre-tokenizer other than on a literal string (Removed, Isolated, MergedWithPrevious or MergedWithNext)")
             }
             return .split(pattern: Array(pattern.utf8), behavior: behavior)
         case ["Metaspace"]:
             let scheme: Prepend
-            if let name = object["prepend_scheme"] as? String {
+            if let name = object["prepend_scheme"]?.string {
                 guard let parsed = Prepend(rawValue: name) else { throw unsupported("prepend_scheme '\(name)'") }
                 scheme = parsed
             } else {
-                scheme = object["add_prefix_space"] as? Bool == false ? .never : .always
+                scheme = object["add_prefix_space"]?.boolean == false ? .never : .always
             }
-            return .metaspace(replacement: object["replacement"] as? String ?? "\u{2581}", prepend: scheme,
-                              split: object["split"] as? Bool ?? true)
+            return .metaspace(replacement: object["replacement"]?.string ?? "\u{2581}", prepend: scheme,
+                              split: object["split"]?.boolean ?? true)
         default:
             throw unsupported("the pre-tokenizer \(types.joined(separator: " + "))")
         }
     }
 
-    private static func decoderSteps(_ object: [String: Any], _ unsupported: (String) -> TokenizerFileError) throws -> [DecoderStep] {
-        switch object["type"] as? String {
+    private static func decoderSteps(_ object: JSONValue, _ unsupported: (String) -> TokenizerFileError) throws -> [DecoderStep] {
+        switch object["type"]?.string {
         case "Sequence":
-            return try (object["decoders"] as? [[String: Any]] ?? []).flatMap { try decoderSteps($0, unsupported) }
+            return try (object["decoders"]?.array ?? []).flatMap { try decoderSteps($0, unsupported) }
         case "ByteLevel": return [.byteLevel]
         case "ByteFallback": return [.byteFallback]
         case "Fuse": return [.fuse]
         case "Replace":
-            guard let pattern = (object["pattern"] as? [String: Any])?["String"] as? String else {
+            guard let pattern = object["pattern"]?["String"]?.string else {
                 throw unsupported("a Replace decoder with a regex pattern")
             }
-            return [.replace(pattern, object["content"] as? String ?? "")]
+            return [.replace(pattern, object["content"]?.string ?? "")]
         case "Strip":
-            guard let content = (object["content"] as? String)?.first else { throw unsupported("a Strip decoder without content") }
-            return [.strip(content, start: (object["start"] as? NSNumber)?.intValue ?? 0,
-                           stop: (object["stop"] as? NSNumber)?.intValue ?? 0)]
+            guard let content = object["content"]?.string?.first else { throw unsupported("a Strip decoder without content") }
+            return [.strip(content, start: object["start"]?.integer ?? 0, stop: object["stop"]?.integer ?? 0)]
         case "Metaspace":
-            let scheme = object["prepend_scheme"] as? String ?? (object["add_prefix_space"] as? Bool == false ? "never" : "always")
-            return [.metaspace(replacement: object["replacement"] as? String ?? "\u{2581}", prependFirst: scheme != "never")]
+            let scheme = object["prepend_scheme"]?.string ?? (object["add_prefix_space"]?.boolean == false ? "never" : "always")
+            return [.metaspace(replacement: object["replacement"]?.string ?? "\u{2581}", prependFirst: scheme != "never")]
         case let other:
             throw unsupported("the decoder '\(other ?? "?")'")
         }

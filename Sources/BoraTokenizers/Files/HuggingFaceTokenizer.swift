@@ -37,7 +37,7 @@ public struct HuggingFaceTokenizer: Tokenizer {
     /// special added token among "</s>", "<|endoftext|>", "<|im_end|>", "<|eot_id|>", "<|end_of_text|>", "<eos>".
     public init(json bytes: [UInt8], path: String = "tokenizer.json", eosToken: String? = nil) throws {
         let c = try HuggingFaceConfiguration(json: bytes, path: path)
-        let size = max(c.vocab.values.max() ?? -1, c.addedTokens.map(\.id).max() ?? -1) + 1
+        let size = max(c.vocab.map(\.id).max() ?? -1, c.addedTokens.map(\.id).max() ?? -1) + 1
         guard size > 0 else { throw TokenizerFileError.inconsistentVocabulary(path: path, detail: "the vocabulary is empty") }
         var tokens = [String?](repeating: nil, count: size)
         var table = ByteStringTable(minimumCapacity: c.vocab.count)
@@ -48,7 +48,8 @@ public struct HuggingFaceTokenizer: Tokenizer {
         var merges: [UInt64: UInt64] = [:]
         merges.reserveCapacity(c.merges.count)
         for (rank, (left, right)) in c.merges.enumerated() {
-            guard let l = c.vocab[left], let r = c.vocab[right], let m = c.vocab[left + right] else {
+            let l8 = Array(left.utf8), r8 = Array(right.utf8)
+            guard let l = table.value(l8), let r = table.value(r8), let m = table.value(l8 + r8) else {
                 throw TokenizerFileError.inconsistentVocabulary(
                     path: path, detail: "merge \(rank) '\(left) \(right)' uses or makes a token that is not in model.vocab")
             }
@@ -80,7 +81,7 @@ public struct HuggingFaceTokenizer: Tokenizer {
         }
         self.configuration = c
         self.model = HuggingFaceBPE(
-            tokenIds: table, merges: merges, unknownId: c.unknownToken.flatMap { c.vocab[$0] }.map(Int32.init),
+            tokenIds: table, merges: merges, unknownId: c.unknownToken.flatMap { table.value(Array($0.utf8)) },
             byteFallback: c.byteFallback, fuseUnknown: c.fuseUnknown, ignoreMerges: c.ignoreMerges, byteIds: byteIds)
         self.tokens = tokens
         self.specialIds = specialIds

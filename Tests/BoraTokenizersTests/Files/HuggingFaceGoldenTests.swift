@@ -6,7 +6,7 @@ import Testing
 /// (scripts/make_mistral_tokenizer_goldens.py writes both the files and the goldens).
 @Suite("Hugging Face tokenizer.json vs tokenizers")
 struct HuggingFaceGoldenTests {
-    static let kinds = ["gpt2", "smollm", "llama3", "qwen2", "tekken", "llama2", "metaspace"]
+    static let kinds = ["gpt2", "smollm", "llama3", "qwen2", "tekken", "llama2", "metaspace", "gemma3"]
 
     struct Golden: Decodable {
         struct Case: Decodable {
