@@ -7,8 +7,7 @@ import Synchronization
 
 /// A fixed set of worker threads for the decoder's parallel loops. A decode step runs hundreds of small
 /// matrix-vector products, so workers spin briefly on an atomic generation counter before parking on a
-/// condition variable; `DispatchQueue.concurrentPerform` costs ~30 µs a call here
-/// (../shared/reference/swift-simd-kernels.md, section 8).
+/// condition variable; `DispatchQueue.concurrentPerform` cost ~30 µs a call on the build machine.
 ///
 /// Waiting threads (the caller for its workers, workers for the next dispatch) yield the core after a short
 /// spin: when other programs load the machine, a thread spinning for one that the scheduler has set aside

@@ -1,4 +1,4 @@
-// Q4_0, Q4_1, Q5_0 and Q8_0 GEMM / matvec on layouts repacked 16 rows at a time (see BoraKernelsC.h), AVX512-VNNI
+// Q4_0, Q4_1, Q5_0, Q8_0, Q4_K and Q6_K GEMM / matvec on layouts repacked 16 rows at a time (see BoraKernelsC.h), AVX512-VNNI
 // on 512-bit vectors (the idea of llama.cpp's load-time repacking; layout and kernels are Bora's own).
 //
 // Block b of a group of 16 rows is one record: its 16-bit fields, 16 values each, then the quants in chunks of
@@ -19,6 +19,8 @@
 //   Q4_1: 16 d, 16 m; 4 chunks as Q4_0. d_w d_x (q . x) + m_w s_x (Q8_1's s = d_x sum(x)).
 //   Q8_0: 16 d; 8 chunks of the 32 quant bytes, each stored as unsigned q + 128 (`vpdpbusd` multiplies
 //         unsigned by signed): (q + 128) . x - 128 sum(x), the correction seeding the sum.
+//   Q4_K, Q6_K (x Q8_K): per 256-element super-block, scales per 32 or 16 elements applied by `vpmulld` to
+//         each group's integer sum; see group_q4_K and group_q6_K.
 //
 // Integer sums are exact, so results differ from the scalar reference only in float rounding order.
 

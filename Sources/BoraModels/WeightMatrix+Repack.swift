@@ -6,7 +6,7 @@ import Darwin
 #endif
 
 extension WeightMatrix {
-    /// The repacked copy (`RepackedRows`) of a Q4_0, Q4_1, Q5_0 or Q8_0 matrix of at least 16 rows,
+    /// The repacked copy (`RepackedRows`) of a Q4_0, Q4_1, Q5_0, Q8_0, Q4_K or Q6_K matrix of at least 16 rows,
     /// where the repacked kernels run (`RepackedRows.isUseful`); nil otherwise (other types, `BORA_KERNELS=swift`, CPUs
     /// without VNNI), which keep the plain layout.
     ///

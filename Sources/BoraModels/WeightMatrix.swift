@@ -3,7 +3,7 @@ import BoraKernels
 
 /// A 2-D weight matrix that stays as stored (quantized or not) in the memory-mapped file: `rows` rows of
 /// `cols` elements of `type`, row r at `data + r * rowBytes`. PyTorch's (out_features, in_features):
-/// y = W x has `rows` outputs. A Q4_0, Q4_1, Q5_0 or Q8_0 matrix may also hold a `repacked` copy for the VNNI
+/// y = W x has `rows` outputs. A Q4_0, Q4_1, Q5_0, Q8_0, Q4_K or Q6_K matrix may also hold a `repacked` copy for the VNNI
 /// kernels (WeightMatrix+Repack.swift), which `matvec` / `matmul` then use; `data` stays the GGUF layout.
 public struct WeightMatrix: @unchecked Sendable {
     public let name: String
@@ -37,7 +37,7 @@ public struct WeightMatrix: @unchecked Sendable {
     }
 
     /// A required matrix of shape (rows, cols). With `repack` (for matrices used in products, not the
-    /// embedding lookup alone), a Q4_0/Q4_1/Q5_0/Q8_0 matrix is repacked for the VNNI kernels where they run.
+    /// embedding lookup alone), a matrix of a repackable type (`RepackedRows.supports`) is repacked for the VNNI kernels where they run.
     init(_ store: TensorStore, _ name: String, rows: Int, cols: Int, repack: Bool = true) throws(FormatError) {
         let t = try store.require(name, shape: [cols, rows])
         try Self.checkRows(t, store: store, cols: cols)

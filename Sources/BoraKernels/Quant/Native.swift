@@ -16,7 +16,7 @@ package enum KernelPath: Sendable, CaseIterable {
 
 /// The C kernels, for the weight types they cover. Swift cannot emit `vpdpbusd` (a block's 32 multiply-adds
 /// in one instruction, where the Swift kernels need widen, multiply and a shift pair-sum) nor `vpmaddubsw` /
-/// `vpdpwssd` (the K-quants' scaled sums; ../shared/reference/swift-simd-kernels.md, section 9). The C target
+/// `vpdpwssd` (the K-quants' scaled sums): Swift has no intrinsics for them. The C target
 /// selects them per function with `target` attributes, and this run-time CPU check picks the path, so portable
 /// builds (BORA_PORTABLE=1) use them too and CPUs without VNNI run the Swift kernels.
 enum Native {

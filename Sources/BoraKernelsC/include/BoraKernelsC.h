@@ -1,5 +1,5 @@
 // Integer-dot kernels that need an instruction Swift cannot emit: AVX512-VNNI `vpdpbusd`
-// (../shared/reference/swift-simd-kernels.md, section 9). Each function carries its own `target` attribute,
+// (Swift has no intrinsic for it, and its SIMD types do not lower to it). Each function carries its own `target` attribute,
 // so this target builds without flags; callers check `bora_cpu_has_vnni()` at run time and otherwise use the
 // Swift kernels (Sources/BoraKernels/Quant), which are the reference these are tested against.
 #ifndef BORA_KERNELS_C_H
@@ -31,14 +31,15 @@ enum {
 void bora_gemm_q(int kind, const void *w, long nb, long row_begin, long row_end,
                  const void *x, long x_stride, long tokens, float *y, long y_stride);
 
-/// Q4_0, Q4_1, Q5_0, Q8_0 or Q4_K (`kind`) repacked 16 rows at a time (made once at load,
+/// Q4_0, Q4_1, Q5_0, Q8_0, Q4_K or Q6_K (`kind`) repacked 16 rows at a time (made once at load,
 /// Sources/BoraKernels/Quant/RepackedRows.swift). Group g (rows 16g..<16g+16) starts at `w + g * 16 * nb * B`
-/// (B: the plain block's bytes, 18, 20, 22, 34 or 144) and holds one record of 16 * B bytes per block b, at
+/// (B: the plain block's bytes, 18, 20, 22, 34, 144 or 210) and holds one record of 16 * B bytes per block b, at
 /// b * 16 * B, so that a group is read as one stream. A record holds the block's scale fields, 16 values each
 /// (row 16g+i at i * width): 16-bit fp16 d, then for Q4_1 fp16 m, for Q5_0 the low then the high 16 bits of
-/// qh, for Q4_K fp16 dmin and then the three 32-bit words of its 12 scale bytes; then its quant bytes in chunks
-/// of 64: byte j of row 16g+i at (j / 4) * 64 + i * 4 + j % 4. Quant bytes are the file's (4 chunks; Q4_K
-/// 32), except Q8_0's, q + 128 as unsigned (8 chunks). The rows % 16 rows after the last group follow in the
+/// qh, for Q4_K fp16 dmin and then the three 32-bit words of its 12 scale bytes, for Q6_K the four 32-bit words
+/// of its 16 int8 scales; then its quant bytes in chunks of 64: byte j of row 16g+i at (j / 4) * 64 + i * 4 +
+/// j % 4. Quant bytes are the file's (4 chunks; Q4_K 32), except Q8_0's, q + 128 as unsigned (8 chunks), and
+/// Q6_K's 192, re-encoded (48 chunks; RepackedRows.encodeQ6K). The rows % 16 rows after the last group follow in the
 /// plain format. Same contract as `bora_gemm_q(kind, ...)` otherwise; `rows` is the matrix's row count.
 void bora_gemm_x16(int kind, const void *w, long nb, long rows, long row_begin, long row_end, const void *x,
                    long x_stride, long tokens, float *y, long y_stride);
