@@ -77,6 +77,17 @@ def asst(c, **kw):
     return {"role": "assistant", "content": c, **kw}
 
 
+def TEXT(t):
+    return {"type": "text", "text": t}
+
+
+def THINK(t, closed=None):
+    c = {"type": "thinking", "thinking": t}
+    if closed is not None:
+        c["closed"] = closed
+    return c
+
+
 def call(i, name, args):
     return {"id": i, "type": "function", "function": {"name": name, "arguments": args}}
 
@@ -188,6 +199,34 @@ CHAT = [
     ("error_unexpected_tool_result_id", {"messages": [
         user("x"), asst(None, tool_calls=[call("a1b2c3d4e", "search-web", {"q": "y"})]),
         tool("ok", "zzzzzzzzz")]}),
+] + [
+    # Thinking chunks (Magistral's [THINK]...[/THINK]): in assistant messages (v11+ accept them, v13+ encode
+    # them), in system messages (v7+ accept, v13 encodes), never in user messages; unclosed ones; chunks and
+    # text aggregated across consecutive messages.
+    ("think_assistant", {"messages": [user("What is 2+2?"), asst([THINK("Two plus two is four."), TEXT("4")]),
+                                      user("And 3+3?")]}),
+    ("think_assistant_only_thought", {"messages": [user("Hi"), asst([THINK("The user greets me.")]), user("?")]}),
+    ("think_assistant_unclosed_prefix", {"messages": [user("Solve x+1=3."),
+                                                      asst([THINK("Subtract one", closed=False)], prefix=True)]}),
+    ("think_assistant_closed_prefix", {"messages": [user("Solve x+1=3."),
+                                                    asst([THINK("x is 2."), TEXT("x = ")], prefix=True)]}),
+    ("think_two_assistants", {"messages": [user("Q"), asst([TEXT("Part A"), THINK("hmm")]), asst("Part B"),
+                                           user("More")]}),
+    ("think_text_between", {"messages": [user("Q"), asst([TEXT("a"), TEXT("b"), THINK("t1"), TEXT("c"), THINK("t2")]),
+                                         user("R")]}),
+    ("think_system", {"messages": [{"role": "system", "content": [TEXT("Think step by step."), THINK("Plan first.")]},
+                                   user("Go")]}),
+    ("think_system_only_thought", {"messages": [{"role": "system", "content": [THINK("Quiet.")]}, user("Go")]}),
+    ("think_with_tool_call", {"messages": [
+        user("Weather in Paris?"),
+        asst([THINK("I should call the tool.")], tool_calls=[call("a1b2c3d4e", "get_current_weather", {"location": "Paris"})]),
+        tool("22", "a1b2c3d4e"), asst([THINK("22 degrees."), TEXT("It is 22 °C.")]), user("Thanks")],
+        "tools": [WEATHER]}),
+    ("think_empty", {"messages": [user("Hi"), asst([THINK(""), TEXT("Hello")]), user("Bye")]}),
+    ("error_think_user", {"messages": [{"role": "user", "content": [THINK("no"), TEXT("Hi")]}]}),
+    ("error_think_tool", {"messages": [
+        user("x"), asst(None, tool_calls=[call("a1b2c3d4e", "search-web", {"q": "y"})]),
+        {"role": "tool", "tool_call_id": "a1b2c3d4e", "content": [THINK("no")]}]}),
 ]
 
 FIM = [

@@ -56,8 +56,8 @@ extension ChatCompletionRequest {
                                   message: "unknown role '\(roleName)' (expected system, user, assistant or tool)")
         }
         switch role {
-        case .system: return .system(try requiredContent(f))
-        case .user: return .user(try requiredContent(f))
+        case .system: return .system(try requiredContent(f, role: .system))
+        case .user: return .user(try requiredContent(f, role: .user))
         case .assistant:
             var calls: [ToolCall]?
             if let list = try f.optionalArray("tool_calls") {
@@ -67,42 +67,52 @@ extension ChatCompletionRequest {
                 }
                 calls = parsed
             }
-            return .assistant(content: try content(f, required: false), toolCalls: calls,
+            return .assistant(content: try content(f, required: false, role: .assistant), toolCalls: calls,
                               prefix: try f.optionalBool("prefix") ?? false)
         case .tool:
-            return .tool(content: try requiredContent(f), toolCallId: try f.optionalString("tool_call_id"),
+            return .tool(content: try requiredContent(f, role: .tool), toolCallId: try f.optionalString("tool_call_id"),
                          name: try f.optionalString("name"))
         }
     }
 
-    static func requiredContent(_ f: Fields) throws(InstructError) -> MessageContent {
-        guard let c = try content(f, required: true) else { throw .invalidRequest(path: f.path + ".content", message: "missing") }
+    static func requiredContent(_ f: Fields, role: ChatRole) throws(InstructError) -> MessageContent {
+        guard let c = try content(f, required: true, role: role) else {
+            throw .invalidRequest(path: f.path + ".content", message: "missing")
+        }
         return c
     }
 
     /// `required`: user, system and tool messages need content (a string or chunks); an assistant's may be null.
-    static func content(_ f: Fields, required: Bool) throws(InstructError) -> MessageContent? {
+    /// Thinking chunks are refused in user and tool messages, as mistral-common's message models refuse them
+    /// (a pydantic `ValidationError` there).
+    static func content(_ f: Fields, required: Bool, role: ChatRole) throws(InstructError) -> MessageContent? {
         let path = f.path + ".content"
         guard let v = f.value["content"], v != .null else {
             if required { throw .invalidRequest(path: path, message: "missing (expected a string or a list of chunks)") }
             return nil
         }
         if let s = v.string { return .text(s) }
-        guard let chunks = v.array else {
+        guard let list = v.array else {
             throw .invalidRequest(path: path, message: "expected a string or a list of chunks, got \(typeName(v))")
         }
-        var texts: [String] = []
-        for (i, c) in chunks.enumerated() {
+        var chunks: [ContentChunk] = []
+        for (i, c) in list.enumerated() {
             let cf = Fields(c, path: path + "[\(i)]")
             try cf.requireObject(cf.path)
-            let type = try cf.requiredString("type")
-            guard type == "text" else {
-                throw .invalidRequest(path: cf.path + ".type",
-                                      message: "content chunk type '\(type)' is not supported (Bora encodes text chunks only)")
+            switch try cf.requiredString("type") {
+            case "text":
+                chunks.append(.text(try cf.requiredString("text")))
+            case "thinking":
+                if role == .user || role == .tool {
+                    throw .rejected(kind: "ValidationError", message: "ThinkChunk cannot be used in \(role.rawValue) message.")
+                }
+                chunks.append(.thinking(try cf.requiredString("thinking"), closed: try cf.optionalBool("closed") ?? true))
+            case let type:
+                throw .invalidRequest(path: cf.path + ".type", message: "content chunk type '\(type)' is not supported "
+                                      + "(Bora encodes text chunks, and thinking chunks in system and assistant messages)")
             }
-            texts.append(try cf.requiredString("text"))
         }
-        return .chunks(texts)
+        return .chunks(chunks)
     }
 
     static func toolCall(_ f: Fields) throws(InstructError) -> ToolCall {

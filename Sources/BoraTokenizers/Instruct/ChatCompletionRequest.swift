@@ -29,11 +29,12 @@ public enum ChatRole: String, Sendable, Equatable, CaseIterable {
     case system, user, assistant, tool
 }
 
-/// A message's content: a string or a list of text chunks (`[{"type": "text", "text": ...}]`).
-/// Image, audio and thinking chunks are rejected when parsing: Bora encodes text only.
+/// A message's content: a string or a list of chunks (`[{"type": "text", "text": ...}]`, and in system and
+/// assistant messages `{"type": "thinking", "thinking": ..., "closed": true}`). Image and audio chunks are
+/// rejected when parsing: Bora encodes text only.
 public enum MessageContent: Sendable, Equatable {
     case text(String)
-    case chunks([String])
+    case chunks([ContentChunk])
 
     /// Python truthiness of the content: a non-empty string or a non-empty list.
     var isTruthy: Bool {
@@ -42,6 +43,16 @@ public enum MessageContent: Sendable, Equatable {
         case .chunks(let c): return !c.isEmpty
         }
     }
+}
+
+/// One chunk of a message's content.
+public enum ContentChunk: Sendable, Equatable {
+    case text(String)
+    /// A thought (Magistral's `[THINK]...[/THINK]`, mistral-common's `ThinkChunk`); `closed` false: the thought
+    /// is still going (a prefix the model continues), so no `[/THINK]` follows it.
+    case thinking(String, closed: Bool)
+
+    var isThinking: Bool { if case .thinking = self { return true }; return false }
 }
 
 public enum ChatMessage: Sendable, Equatable {

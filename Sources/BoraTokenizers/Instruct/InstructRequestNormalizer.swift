@@ -2,10 +2,10 @@
 /// string, tool-call arguments and (v1-v3) tool results re-serialized, system prompts gathered (v1-v3).
 struct InstructRequest {
     enum Message {
-        case system(String)
+        case system(NormalizedContent)
         case user(String)
         /// `toolCalls` nil when none (Python's `tool_calls or None`).
-        case assistant(content: String, toolCalls: [NormalizedToolCall]?, prefix: Bool)
+        case assistant(content: NormalizedContent, toolCalls: [NormalizedToolCall]?, prefix: Bool)
         case tool(content: String, toolCallId: String?, name: String?)
     }
 
@@ -13,6 +13,21 @@ struct InstructRequest {
     /// v1-v3: the system messages' text joined by "\n\n", placed in a user message by the encoder.
     var systemPrompt: String?
     var tools: [ToolDefinition]?
+}
+
+/// Content after aggregation: a string when only text was given (mistral-common's aggregation returns a `str`),
+/// else its chunks with adjacent text coalesced (thinking chunks kept where they were).
+enum NormalizedContent: Equatable {
+    case text(String)
+    case chunks([ContentChunk])
+
+    /// Python falsiness: "" or an empty list.
+    var isEmpty: Bool {
+        switch self {
+        case .text(let s): return s.isEmpty
+        case .chunks(let c): return c.isEmpty
+        }
+    }
 }
 
 struct NormalizedToolCall {
@@ -59,7 +74,7 @@ struct InstructRequestNormalizer {
                 latestCallIds.removeAll()
             case .system:
                 if systemInBegin {
-                    for m in run { if case .system(let c) = m { out.append(.system(Self.aggregate([c]))) } }
+                    for m in run { if case .system(let c) = m { out.append(.system(Self.aggregateChunks([c]))) } }
                 }
             }
             run.removeAll()
@@ -94,7 +109,7 @@ struct InstructRequestNormalizer {
             }
             prefix = prefix || p
         }
-        return .assistant(content: Self.aggregate(contents), toolCalls: calls.isEmpty ? nil : calls, prefix: prefix)
+        return .assistant(content: Self.aggregateChunks(contents), toolCalls: calls.isEmpty ? nil : calls, prefix: prefix)
     }
 
     func toolMessages(_ run: [ChatMessage], latestCallIds: [String]) -> [InstructRequest.Message] {
@@ -120,24 +135,49 @@ struct InstructRequestNormalizer {
         return messages.map { .tool(content: $0.content, toolCallId: $0.id, name: $0.name) }
     }
 
-    /// `_aggregate_content_chunks_impl` for text: messages joined by "\n\n", chunks of one message by "\n\n",
-    /// empty contents and chunks skipped.
+    /// The aggregated text of contents that hold only text (user and tool messages, v1-v3 system prompts, where
+    /// parsing and validation have refused thinking chunks).
     static func aggregate(_ contents: [MessageContent?]) -> String {
-        var parts: [String] = []
+        switch aggregateChunks(contents) {
+        case .text(let s): return s
+        case .chunks(let chunks):
+            return chunks.map { chunk -> String in if case .text(let t) = chunk { return t }; return "" }.joined()
+        }
+    }
+
+    /// `_aggregate_content_chunks_impl`: adjacent text coalesced, text of different messages joined by "\n\n"
+    /// and adjacent text chunks of one message by "\n\n", empty contents and empty text chunks skipped; other
+    /// chunks (thinking) end the current text and stay as they are. Only text: one string.
+    static func aggregateChunks(_ contents: [MessageContent?]) -> NormalizedContent {
+        var all: [ContentChunk] = []
+        var text: [String] = []
+        func flush() {
+            if !text.isEmpty { all.append(.text(text.joined())); text.removeAll() }
+        }
         for content in contents {
-            var needsMessageSeparator = !parts.isEmpty
+            var needsMessageSeparator = !text.isEmpty
             guard let content, content.isTruthy else { continue }
             switch content {
             case .text(let s):
-                parts.append((needsMessageSeparator ? join : "") + s)
+                text.append((needsMessageSeparator ? join : "") + s)
             case .chunks(let chunks):
-                for text in chunks where !text.isEmpty {
-                    let separator = parts.isEmpty ? "" : join   // message and chunk separators are both "\n\n"
-                    parts.append(separator + text)
-                    needsMessageSeparator = false
+                for chunk in chunks {
+                    switch chunk {
+                    case .text(let t):
+                        guard !t.isEmpty else { continue }
+                        // mistral-common's message and chunk separators are both "\n\n" up to v13.
+                        let separator = text.isEmpty ? "" : join
+                        text.append(separator + t)
+                        needsMessageSeparator = false
+                    case .thinking:
+                        flush()
+                        all.append(chunk)
+                    }
                 }
             }
         }
-        return parts.joined()
+        if all.isEmpty { return .text(text.joined()) }
+        flush()
+        return .chunks(all)
     }
 }

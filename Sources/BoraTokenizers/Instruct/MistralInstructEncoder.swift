@@ -61,7 +61,10 @@ public struct MistralInstructEncoder: Sendable {
                 try encodeTool(content: content, id: id, name: name, into: &b, beforeLastUser: i < lastUser)
             case .system(let content):
                 try b.control("[SYSTEM_PROMPT]")
-                try b.text(content)
+                switch content {
+                case .text(let s): try b.text(s)
+                case .chunks(let chunks): try encodeChunks(chunks, into: &b)
+                }
                 try b.control("[/SYSTEM_PROMPT]")
             }
             prompt.append(b)
@@ -126,9 +129,19 @@ public struct MistralInstructEncoder: Sendable {
                                        ("parameters", PythonJSON.dictSemantics(tool.parameters))]))])
     }
 
-    func encodeAssistant(content: String, calls: [NormalizedToolCall]?, prefix: Bool, into b: inout PromptBuilder,
-                         beforeLastUser: Bool) throws(InstructError) {
+    func encodeAssistant(content normalized: NormalizedContent, calls: [NormalizedToolCall]?, prefix: Bool,
+                         into b: inout PromptBuilder, beforeLastUser: Bool) throws(InstructError) {
         let calls = calls ?? []
+        if case .chunks(let chunks) = normalized {
+            // Aggregation leaves chunks only around thinking, which validation admits from v11 on. Chunks are
+            // encoded as they are, without the rstrip string content gets (`InstructTokenizerV7.encode_assistant_message`).
+            guard version >= .v7 else { throw .tokenizerRejects("Think not implemented for tokenizer < V13.") }
+            try encodeChunks(chunks, into: &b)
+            if !calls.isEmpty { try encodeToolCalls(calls, into: &b) }
+            if !prefix { try b.eos() }
+            return
+        }
+        guard case .text(let content) = normalized else { return }
         switch version {
         case .v1:
             if !calls.isEmpty { throw .tokenizerRejects("Tools not implemented for tokenizer V1") }
@@ -213,6 +226,25 @@ public struct MistralInstructEncoder: Sendable {
             try b.text(content)
             try b.control("[/TOOL_RESULTS]")
         }
+    }
+
+    /// `_encode_content_chunks` for text and thinking chunks.
+    func encodeChunks(_ chunks: [ContentChunk], into b: inout PromptBuilder) throws(InstructError) {
+        for chunk in chunks {
+            switch chunk {
+            case .text(let t): try b.text(t)
+            case .thinking(let t, let closed): try encodeThink(t, closed: closed, into: &b)
+            }
+        }
+    }
+
+    /// `InstructTokenizerV13.encode_think`: `[THINK]` thought, then `[/THINK]` when the thought is closed.
+    /// Earlier versions have no thinking (`InstructTokenizerV1.encode_think`).
+    func encodeThink(_ text: String, closed: Bool, into b: inout PromptBuilder) throws(InstructError) {
+        guard version >= .v13 else { throw .tokenizerRejects("Think not implemented for tokenizer < V13.") }
+        try b.control("[THINK]")
+        try b.text(text)
+        if closed { try b.control("[/THINK]") }
     }
 
     /// Python's `str.rstrip(" ")`.

@@ -114,9 +114,14 @@ struct MistralRequestValidator {
 
     func validateContent(_ message: ChatMessage, isLast: Bool) throws(InstructError) {
         switch message {
-        case .system, .user:
-            return  // text is the only content Bora parses, valid for every version
+        case .user:
+            return  // text is the only content Bora parses for users, valid for every version
+        case .system(let content):
+            // v7+ (`MistralRequestValidatorV5`) accept thinking chunks in system messages.
+            if version < .v7 { try checkChunks(content, role: "system", kind: "InvalidSystemPromptException") }
         case .assistant(let content, let calls, let prefix):
+            // v11+ accept thinking chunks in assistant messages.
+            if version < .v11 { try checkChunks(content, role: "assistant", kind: "InvalidAssistantMessageException") }
             let hasContent = content?.isTruthy ?? false
             let hasCalls = !(calls ?? []).isEmpty
             if !allowsToolCallAndContent && hasContent == hasCalls {
@@ -130,6 +135,12 @@ struct MistralRequestValidator {
             }
             try validateToolMessageId(id)
         }
+    }
+
+    /// `_validate_content_chunk_types` where only text chunks are allowed: the sorted names of the others.
+    func checkChunks(_ content: MessageContent?, role: String, kind: String) throws(InstructError) {
+        guard case .chunks(let chunks)? = content, chunks.contains(where: \.isThinking) else { return }
+        throw .rejected(kind: kind, message: "Unexpected content chunk types in \(role) message: ['ThinkChunk']")
     }
 
     func validateToolCall(_ call: ToolCall) throws(InstructError) {
