@@ -40,7 +40,7 @@ OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "F
 CONTROL_NAMES = [
     "<unk>", "<s>", "</s>", "[INST]", "[/INST]", "[AVAILABLE_TOOLS]", "[/AVAILABLE_TOOLS]", "[TOOL_RESULTS]",
     "[/TOOL_RESULTS]", "[TOOL_CALLS]", "[PREFIX]", "[MIDDLE]", "[SUFFIX]", "[SYSTEM_PROMPT]", "[/SYSTEM_PROMPT]",
-    "[TOOL_CONTENT]", "[ARGS]", "[CALL_ID]", "[THINK]", "[/THINK]",
+    "[TOOL_CONTENT]", "[ARGS]", "[CALL_ID]", "[THINK]", "[/THINK]", "[MODEL_SETTINGS]", "[/MODEL_SETTINGS]",
 ]
 
 # ---------------------------------------------------------------------------------------------------------
@@ -223,6 +223,16 @@ CHAT = [
         tool("22", "a1b2c3d4e"), asst([THINK("22 degrees."), TEXT("It is 22 °C.")]), user("Thanks")],
         "tools": [WEATHER]}),
     ("think_empty", {"messages": [user("Hi"), asst([THINK(""), TEXT("Hello")]), user("Bye")]}),
+    # reasoning_effort: [MODEL_SETTINGS] JSON at the first user message from v15 on; refused before.
+    ("reasoning_effort_high", {"messages": [user("Prove it."), asst("Done."), user("Again")], "reasoning_effort": "high"}),
+    ("reasoning_effort_none", {"messages": [{"role": "system", "content": "Be brief."}, user("Hi")],
+                               "reasoning_effort": "none"}),
+    ("reasoning_effort_with_tools", {"messages": [user("Weather in Paris?")], "tools": [WEATHER],
+                                     "reasoning_effort": "high"}),
+    ("error_reasoning_effort_value", {"messages": [user("Hi")], "reasoning_effort": "medium"}),
+    ("think_system_and_text_chunks", {"messages": [
+        {"role": "system", "content": [TEXT("One."), TEXT("Two.")]},
+        {"role": "user", "content": [TEXT("A"), TEXT("B")]}, asst([TEXT("C"), TEXT("D")]), user("E")]}),
     ("error_think_user", {"messages": [{"role": "user", "content": [THINK("no"), TEXT("Hi")]}]}),
     ("error_think_tool", {"messages": [
         user("x"), asst(None, tool_calls=[call("a1b2c3d4e", "search-web", {"q": "y"})]),
@@ -292,18 +302,30 @@ def id_info(raw, i):
     return b.decode("utf-8", errors="replace"), b.hex(), False
 
 
-def synthetic_tekken(version, tmp):
-    """tekken_240718.json relabelled `version`, with the special tokens v11/v13 need (none of these ship)."""
+# v15's model settings: reasoning effort "none" or "high", "none" when the request leaves it unset (the
+# builder must declare a default), as Mistral's reasoning-effort models declare it in their tekken.json.
+REASONING_BUILDER = {"reasoning_effort": {"type": "enum", "values": ["none", "high"], "default": "none",
+                                          "accepts_none": True}}
+
+
+def synthetic_tekken(version, tmp, builder=None, suffix=""):
+    """tekken_240718.json relabelled `version`, with the special tokens v11/v13/v15 need (none of these ship);
+    v15 also gets a `model_settings_builder` when `builder` is given."""
     with open(os.path.join(DATA, "tekken_240718.json")) as f:
         d = json.load(f)
     d["config"]["version"] = version
     specials = [dict(t) for t in Tekkenizer.DEPRECATED_SPECIAL_TOKENS]
-    for rank, name in [(32, "[ARGS]"), (33, "[CALL_ID]"), (34, "[THINK]"), (35, "[/THINK]")]:
+    names = [(32, "[ARGS]"), (33, "[CALL_ID]"), (34, "[THINK]"), (35, "[/THINK]")]
+    if version == "v15":
+        names += [(36, "[MODEL_SETTINGS]"), (37, "[/MODEL_SETTINGS]")]
+    for rank, name in names:
         while len(specials) < rank:
             specials.append({"rank": len(specials), "token_str": f"<SPECIAL_{len(specials)}>", "is_control": True})
         specials.append({"rank": rank, "token_str": name, "is_control": True})
     d["special_tokens"] = specials
-    path = os.path.join(tmp, f"tekken_synthetic_{version}.json")
+    if builder is not None:
+        d["model_settings_builder"] = builder
+    path = os.path.join(tmp, f"tekken_synthetic_{version}{suffix}.json")
     with open(path, "w") as f:
         json.dump(d, f)
     return path
@@ -391,6 +413,8 @@ def run(name, path, note):
         "vocabulary_size": raw.n_words,
         "bos": raw.bos_id,
         "eos": raw.eos_id,
+        "model_settings_builder": (raw.model_settings_builder.model_dump(mode="json")
+                                   if getattr(raw, "model_settings_builder", None) is not None else None),
         "special": special,
         "encodings": rec.texts,
         "pieces": pieces,
@@ -421,6 +445,12 @@ def main():
         for v in ["v7", "v11", "v13"]:
             run(f"tekken_synthetic_{v}", synthetic_tekken(v, tmp),
                 f"tekken_240718 relabelled {v} with [ARGS]=32 [CALL_ID]=33 (no such file ships with mistral-common)")
+        run("tekken_synthetic_v15", synthetic_tekken("v15", tmp, REASONING_BUILDER),
+            "tekken_240718 relabelled v15 with [ARGS]=32 [CALL_ID]=33 [THINK]=34 [/THINK]=35 [MODEL_SETTINGS]=36 "
+            "[/MODEL_SETTINGS]=37 and a model_settings_builder: reasoning_effort none|high, default none "
+            "(no such file ships with mistral-common)")
+        run("tekken_synthetic_v15_no_settings", synthetic_tekken("v15", tmp, {}, "_no_settings"),
+            "as tekken_synthetic_v15 with an empty model_settings_builder (no setting may be set)")
 
 
 if __name__ == "__main__":

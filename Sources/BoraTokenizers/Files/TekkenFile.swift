@@ -1,7 +1,7 @@
 import Foundation
 
-/// The JSON of a Mistral `tekken.json` (mistral-common tekken.py `ModelData`). Unknown keys (image, audio,
-/// model settings) are ignored.
+/// The JSON of a Mistral `tekken.json` (mistral-common tekken.py `ModelData`). Unknown keys (image, audio)
+/// are ignored.
 struct TekkenFile: Decodable {
     struct Config: Decodable {
         var pattern: String
@@ -41,10 +41,13 @@ struct TekkenFile: Decodable {
     var config: Config
     var vocab: [Entry]
     var specialTokens: [Special]?
+    /// v15: the `model_settings_builder` object, read by `MistralModelSettingsBuilder(json:path:)`.
+    var modelSettingsBuilder: JSONValue?
 
     enum CodingKeys: String, CodingKey {
         case config, vocab
         case specialTokens = "special_tokens"
+        case modelSettingsBuilder = "model_settings_builder"
     }
 
     /// Parses `bytes`; errors name `path` and the offending key.

@@ -20,6 +20,8 @@ public struct TekkenTokenizer: Tokenizer {
     public let eosId: Int?
     /// The instruct-format version the file declares (`config.version`, e.g. "v3"), if any.
     public let configVersion: String?
+    /// v15 files: what a request may set in `[MODEL_SETTINGS]` (`model_settings_builder`).
+    public let modelSettingsBuilder: MistralModelSettingsBuilder?
 
     /// Reads a `tekken.json` file.
     public init(contentsOf path: String) throws {
@@ -98,6 +100,9 @@ public struct TekkenTokenizer: Tokenizer {
         self.bosId = specialIds["<s>"]
         self.eosId = specialIds["</s>"]
         self.configVersion = file.config.version
+        self.modelSettingsBuilder = try file.modelSettingsBuilder.flatMap { json throws(TokenizerFileError) in
+            try MistralModelSettingsBuilder(json: json, path: path)
+        }
     }
 
     public var unknownId: Int? { specialIds["<unk>"] }

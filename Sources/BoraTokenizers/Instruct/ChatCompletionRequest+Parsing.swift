@@ -43,6 +43,12 @@ extension ChatCompletionRequest {
         } else {
             tools = nil
         }
+        reasoningEffort = try root.optionalString("reasoning_effort")
+        if let effort = reasoningEffort, !MistralModelSettingsBuilder.reasoningEfforts.contains(effort) {
+            let list = MistralModelSettingsBuilder.reasoningEfforts.map { "'\($0)'" }
+            throw .invalidRequest(path: "reasoning_effort", message: "expected one of \(list.dropLast().joined(separator: ", ")) "
+                                  + "or \(list.last ?? ""), got '\(effort)'")
+        }
     }
 
     static func message(_ f: Fields) throws(InstructError) -> ChatMessage {

@@ -5,9 +5,12 @@ public struct ChatCompletionRequest: Sendable, Equatable {
     public var model: String?
     public var messages: [ChatMessage]
     public var tools: [ToolDefinition]?
+    /// One of `MistralModelSettingsBuilder.reasoningEfforts`; v15 tokenizers encode it in `[MODEL_SETTINGS]`.
+    public var reasoningEffort: String?
 
-    public init(model: String? = nil, messages: [ChatMessage], tools: [ToolDefinition]? = nil) {
-        self.model = model; self.messages = messages; self.tools = tools
+    public init(model: String? = nil, messages: [ChatMessage], tools: [ToolDefinition]? = nil,
+                reasoningEffort: String? = nil) {
+        self.model = model; self.messages = messages; self.tools = tools; self.reasoningEffort = reasoningEffort
     }
 }
 

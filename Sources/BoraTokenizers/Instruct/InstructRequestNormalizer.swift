@@ -13,6 +13,8 @@ struct InstructRequest {
     /// v1-v3: the system messages' text joined by "\n\n", placed in a user message by the encoder.
     var systemPrompt: String?
     var tools: [ToolDefinition]?
+    /// v15: the model settings, sorted by key, for `[MODEL_SETTINGS]` (empty: none).
+    var settings: [(String, String)] = []
 }
 
 /// Content after aggregation: a string when only text was given (mistral-common's aggregation returns a `str`),
@@ -41,8 +43,12 @@ struct NormalizedToolCall {
 /// `InstructRequestNormalizerV7` (v7) and `InstructRequestNormalizerV13` (v11, v13).
 struct InstructRequestNormalizer {
     let version: MistralInstructVersion
+    /// v15's `model_settings_builder` (nil for earlier versions, and for a v15 file without one).
+    var settingsBuilder: MistralModelSettingsBuilder? = nil
 
     static let join = "\n\n"
+    /// Between text chunks of one message: "\n\n" up to v13, nothing from v15 (`_chunk_join_str`).
+    var chunkJoin: String { version >= .v15 ? "" : Self.join }
 
     func normalize(_ request: ChatCompletionRequest) throws(InstructError) -> InstructRequest {
         let systemInBegin = version >= .v7
@@ -50,7 +56,7 @@ struct InstructRequestNormalizer {
         if !systemInBegin {
             let prompts = request.messages.compactMap { m -> String? in
                 guard case .system(let c) = m, c.isTruthy else { return nil }
-                return Self.aggregate([c])
+                return aggregate([c])
             }
             systemPrompt = prompts.isEmpty ? nil : prompts.joined(separator: Self.join)
         }
@@ -62,7 +68,7 @@ struct InstructRequestNormalizer {
             guard let role = run.first?.role else { return }
             switch role {
             case .user:
-                out.append(.user(Self.aggregate(run.compactMap { m -> MessageContent? in
+                out.append(.user(aggregate(run.compactMap { m -> MessageContent? in
                     if case .user(let c) = m { return c }; return nil
                 })))
             case .assistant:
@@ -74,7 +80,7 @@ struct InstructRequestNormalizer {
                 latestCallIds.removeAll()
             case .system:
                 if systemInBegin {
-                    for m in run { if case .system(let c) = m { out.append(.system(Self.aggregateChunks([c]))) } }
+                    for m in run { if case .system(let c) = m { out.append(.system(aggregateChunks([c]))) } }
                 }
             }
             run.removeAll()
@@ -85,7 +91,14 @@ struct InstructRequestNormalizer {
         }
         try flush()
         if out.isEmpty || (!systemInBegin && !Self.isUser(out[0])) { out.insert(.user(""), at: 0) }
-        return InstructRequest(messages: out, systemPrompt: systemPrompt, tools: request.tools)
+        var settings: [(String, String)] = []
+        if version >= .v15 {
+            guard let settingsBuilder else {
+                throw .request("model_settings_builder must not be None for InstructRequestNormalizerV15")
+            }
+            settings = try settingsBuilder.build(reasoningEffort: request.reasoningEffort)
+        }
+        return InstructRequest(messages: out, systemPrompt: systemPrompt, tools: request.tools, settings: settings)
     }
 
     static func isUser(_ m: InstructRequest.Message) -> Bool {
@@ -109,14 +122,14 @@ struct InstructRequestNormalizer {
             }
             prefix = prefix || p
         }
-        return .assistant(content: Self.aggregateChunks(contents), toolCalls: calls.isEmpty ? nil : calls, prefix: prefix)
+        return .assistant(content: aggregateChunks(contents), toolCalls: calls.isEmpty ? nil : calls, prefix: prefix)
     }
 
     func toolMessages(_ run: [ChatMessage], latestCallIds: [String]) -> [InstructRequest.Message] {
         var messages: [(content: String, id: String?, name: String?)] = []
         for m in run {
             guard case .tool(let content, let id, let name) = m else { continue }
-            let text = Self.aggregate([content])
+            let text = aggregate([content])
             messages.append((version < .v7 ? PythonJSON.normalizeContent(text) : text, id, name))
         }
         if version >= .v11 {
@@ -137,7 +150,7 @@ struct InstructRequestNormalizer {
 
     /// The aggregated text of contents that hold only text (user and tool messages, v1-v3 system prompts, where
     /// parsing and validation have refused thinking chunks).
-    static func aggregate(_ contents: [MessageContent?]) -> String {
+    func aggregate(_ contents: [MessageContent?]) -> String {
         switch aggregateChunks(contents) {
         case .text(let s): return s
         case .chunks(let chunks):
@@ -146,9 +159,9 @@ struct InstructRequestNormalizer {
     }
 
     /// `_aggregate_content_chunks_impl`: adjacent text coalesced, text of different messages joined by "\n\n"
-    /// and adjacent text chunks of one message by "\n\n", empty contents and empty text chunks skipped; other
-    /// chunks (thinking) end the current text and stay as they are. Only text: one string.
-    static func aggregateChunks(_ contents: [MessageContent?]) -> NormalizedContent {
+    /// and adjacent text chunks of one message by `chunkJoin`, empty contents and empty text chunks skipped;
+    /// other chunks (thinking) end the current text and stay as they are. Only text: one string.
+    func aggregateChunks(_ contents: [MessageContent?]) -> NormalizedContent {
         var all: [ContentChunk] = []
         var text: [String] = []
         func flush() {
@@ -159,14 +172,13 @@ struct InstructRequestNormalizer {
             guard let content, content.isTruthy else { continue }
             switch content {
             case .text(let s):
-                text.append((needsMessageSeparator ? join : "") + s)
+                text.append((needsMessageSeparator ? Self.join : "") + s)
             case .chunks(let chunks):
                 for chunk in chunks {
                     switch chunk {
                     case .text(let t):
                         guard !t.isEmpty else { continue }
-                        // mistral-common's message and chunk separators are both "\n\n" up to v13.
-                        let separator = text.isEmpty ? "" : join
+                        let separator = text.isEmpty ? "" : needsMessageSeparator ? Self.join : chunkJoin
                         text.append(separator + t)
                         needsMessageSeparator = false
                     case .thinking:

@@ -8,9 +8,13 @@ public struct MistralInstructEncoder: Sendable {
     public let version: MistralInstructVersion
     public let tokenizer: any Tokenizer
     public let mode: MistralValidationMode
+    /// v15: what requests may set in `[MODEL_SETTINGS]`; by default the Tekken file's own.
+    public let settingsBuilder: MistralModelSettingsBuilder?
 
-    public init(version: MistralInstructVersion, tokenizer: any Tokenizer, mode: MistralValidationMode = .test) {
+    public init(version: MistralInstructVersion, tokenizer: any Tokenizer, mode: MistralValidationMode = .test,
+                settingsBuilder: MistralModelSettingsBuilder? = nil) {
         self.version = version; self.tokenizer = tokenizer; self.mode = mode
+        self.settingsBuilder = settingsBuilder ?? (tokenizer as? TekkenTokenizer)?.modelSettingsBuilder
     }
 
     /// A chat request (JSON with "messages") or a FIM request (JSON with "prompt").
@@ -23,7 +27,7 @@ public struct MistralInstructEncoder: Sendable {
 
     public func encode(_ request: ChatCompletionRequest) throws(InstructError) -> InstructEncoding {
         try MistralRequestValidator(version: version, mode: mode).validate(request)
-        let instruct = try InstructRequestNormalizer(version: version).normalize(request)
+        let instruct = try InstructRequestNormalizer(version: version, settingsBuilder: settingsBuilder).normalize(request)
         if version == .v2 { try validateV2ToolResults(instruct) }
         return try encode(instruct)
     }
@@ -53,7 +57,7 @@ public struct MistralInstructEncoder: Sendable {
             switch message {
             case .user(let content):
                 try encodeUser(content, into: &b, tools: request.tools, isFirst: i == firstUser, isLast: i == lastUser,
-                               systemPrompt: request.systemPrompt)
+                               systemPrompt: request.systemPrompt, settings: request.settings)
             case .assistant(let content, let calls, let prefix):
                 try encodeAssistant(content: content, calls: calls, prefix: prefix, into: &b,
                                     beforeLastUser: i < lastUser)
@@ -98,7 +102,7 @@ public struct MistralInstructEncoder: Sendable {
     // MARK: messages
 
     func encodeUser(_ content: String, into b: inout PromptBuilder, tools: [ToolDefinition]?, isFirst: Bool,
-                    isLast: Bool, systemPrompt: String?) throws(InstructError) {
+                    isLast: Bool, systemPrompt: String?, settings: [(String, String)] = []) throws(InstructError) {
         let system = systemPrompt.flatMap { $0.isEmpty ? nil : $0 }
         if version == .v1 {
             // "[INST]" is text in v1; the system prompt goes into the first user message.
@@ -112,6 +116,12 @@ public struct MistralInstructEncoder: Sendable {
             try b.control("[AVAILABLE_TOOLS]")
             try b.text(PythonJSON.dumps(.array(tools.map(Self.toolJSON))))
             try b.control("[/AVAILABLE_TOOLS]")
+        }
+        // v15 (`InstructTokenizerV15._encode_settings`): the settings as JSON, keys sorted, after the tools.
+        if toolsHere, version >= .v15, !settings.isEmpty {
+            try b.control("[MODEL_SETTINGS]")
+            try b.text(PythonJSON.dumps(.object(settings.map { ($0.0, .string($0.1)) })))
+            try b.control("[/MODEL_SETTINGS]")
         }
         try b.control("[INST]")
         if version < .v7, isLast, let system {
@@ -159,7 +169,7 @@ public struct MistralInstructEncoder: Sendable {
             } else {
                 throw .tokenizerRejects("Invalid assistant message: \(content)")
             }
-        case .v7, .v11, .v13:
+        case .v7, .v11, .v13, .v15:
             if content.isEmpty && calls.isEmpty {
                 throw .tokenizerRejects("Invalid assistant message: role='assistant' content='' tool_calls=None prefix=\(prefix ? "True" : "False")")
             }
@@ -221,7 +231,7 @@ public struct MistralInstructEncoder: Sendable {
             try b.control("[TOOL_CONTENT]")
             try b.text(content)
             try b.control("[/TOOL_RESULTS]")
-        case .v13:
+        case .v13, .v15:
             try b.control("[TOOL_RESULTS]")
             try b.text(content)
             try b.control("[/TOOL_RESULTS]")

@@ -2,7 +2,7 @@
 ///
 /// Which file uses which (mistral-common 1.13.1 `MistralTokenizer.from_file`): `tokenizer.model.v1` -> v1,
 /// `*.model.v2` -> v2, `*.model.v3` -> v3, `*.model.v7`/`v7m1` -> v7; Tekken files carry `config.version`
-/// (`tekken_240718.json` and `tekken_240911.json`, Nemo and Pixtral, are v3; later models v7, v11, v13).
+/// (`tekken_240718.json` and `tekken_240911.json`, Nemo and Pixtral, are v3; later models v7, v11, v13, v15).
 public enum MistralInstructVersion: Int, Sendable, Comparable, CaseIterable, CustomStringConvertible {
     /// `[INST]` as text, system prompt in the first user message.
     case v1 = 1
@@ -16,6 +16,9 @@ public enum MistralInstructVersion: Int, Sendable, Comparable, CaseIterable, Cus
     case v11 = 11
     /// Calls as `[TOOL_CALLS]name[ARGS]{...}`, no ids in results, tools at the first user message.
     case v13 = 13
+    /// v13 with `[MODEL_SETTINGS]` (reasoning effort) after the tools, no thinking in system messages, and a
+    /// message's text chunks joined without a separator.
+    case v15 = 15
 
     /// "v1", "v3", ... as in mistral-common and Tekken's `config.version`.
     public init?(_ name: String) {

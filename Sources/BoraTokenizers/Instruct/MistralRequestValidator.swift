@@ -22,6 +22,10 @@ struct MistralRequestValidator {
         for tool in request.tools ?? [] where !isValidFunctionName(tool.name) {
             throw .tool("Function name was \(tool.name) \(Self.functionNameMessage)")
         }
+        // Before v15 there are no model settings (`_validate_model_settings`).
+        if version < .v15, let effort = request.reasoningEffort {
+            throw .request("reasoning_effort='\(effort)' is not supported for this model")
+        }
     }
 
     // MARK: structure
@@ -117,8 +121,10 @@ struct MistralRequestValidator {
         case .user:
             return  // text is the only content Bora parses for users, valid for every version
         case .system(let content):
-            // v7+ (`MistralRequestValidatorV5`) accept thinking chunks in system messages.
-            if version < .v7 { try checkChunks(content, role: "system", kind: "InvalidSystemPromptException") }
+            // v7 to v13 (`MistralRequestValidatorV5`) accept thinking chunks in system messages.
+            if version < .v7 || version >= .v15 {
+                try checkChunks(content, role: "system", kind: "InvalidSystemPromptException")
+            }
         case .assistant(let content, let calls, let prefix):
             // v11+ accept thinking chunks in assistant messages.
             if version < .v11 { try checkChunks(content, role: "assistant", kind: "InvalidAssistantMessageException") }

@@ -10,13 +10,16 @@ struct InstructFixture {
 
     static let names = [
         "v1", "v2", "v3", "v7", "v7m1", "tekken_240718", "tekken_240911",
-        "tekken_synthetic_v7", "tekken_synthetic_v11", "tekken_synthetic_v13",
+        "tekken_synthetic_v7", "tekken_synthetic_v11", "tekken_synthetic_v13", "tekken_synthetic_v15",
+        "tekken_synthetic_v15_no_settings",
     ]
 
     let name: String
     let json: JSONValue
     let version: MistralInstructVersion
     let tokenizer: any Tokenizer
+    /// The file's `model_settings_builder` (v15).
+    let settingsBuilder: MistralModelSettingsBuilder?
 
     init(_ name: String) throws {
         self.name = name
@@ -28,6 +31,12 @@ struct InstructFixture {
         version = v
         let recorded = try RecordedTokenizer(json)
         tokenizer = json["kind"]?.string == "sentencepiece" ? RecordedSentencePieceTokenizer(recorded) : recorded
+        settingsBuilder = try MistralModelSettingsBuilder(json: json["model_settings_builder"] ?? .null, path: name)
+    }
+
+    /// The encoder for this fixture's version, tokenizer and settings.
+    var encoder: MistralInstructEncoder {
+        MistralInstructEncoder(version: version, tokenizer: tokenizer, settingsBuilder: settingsBuilder)
     }
 
     var cases: [JSONValue] { json["cases"]?.array ?? [] }
