@@ -23,7 +23,24 @@ extension TokenizerBundle {
                 }
                 throw .invalidParameter("the request needs \"messages\": a list of {\"role\", \"content\"} objects")
             }
-            return try render(template, bos: bos, eos: eos, messages: messages, tools: request["tools"])
+            var extra: [String: JSONValue] = [:]
+            if let kwargs = request["chat_template_kwargs"], kwargs != .null {
+                guard let pairs = kwargs.object else {
+                    throw .invalidParameter("chat_template_kwargs must be an object of template variables")
+                }
+                for (k, v) in pairs { extra[k] = v }
+            }
+            // reasoning_effort goes through the template's own switch: "none" turns thinking off, any other
+            // effort on (the template has no finer control).
+            if let effort = request["reasoning_effort"], effort != .null {
+                guard let value = effort.string else { throw .invalidParameter("reasoning_effort must be a string") }
+                guard template.readsThinkingSwitch else {
+                    throw .invalidParameter("reasoning_effort is not supported by this model: its chat template has no "
+                                            + "thinking switch (such as Qwen 3's enable_thinking); leave it out")
+                }
+                extra["enable_thinking"] = .bool(value != "none")
+            }
+            return try render(template, bos: bos, eos: eos, messages: messages, tools: request["tools"], extra: extra)
         case nil:
             throw .tokenizer(path: path, message: "no chat format: the tokenizer is not Mistral's and the model carries no chat template. Use a raw prompt instead")
         }
@@ -35,11 +52,14 @@ extension TokenizerBundle {
         return try encodeRequest(json: request.dumps()).tokens
     }
 
-    func render(_ template: ChatTemplate, bos: String, eos: String, messages: JSONValue, tools: JSONValue?) throws(EngineError) -> InstructEncoding {
-        let context: [String: JSONValue] = [
-            "messages": messages, "tools": tools ?? .null, "add_generation_prompt": .bool(true),
-            "bos_token": .string(bos), "eos_token": .string(eos),
-        ]
+    /// `extra`: template variables (`chat_template_kwargs`, `enable_thinking`); the request's own keys win.
+    func render(_ template: ChatTemplate, bos: String, eos: String, messages: JSONValue, tools: JSONValue?,
+                extra: [String: JSONValue] = [:]) throws(EngineError) -> InstructEncoding {
+        var context = extra
+        for (k, v) in ["messages": messages, "tools": tools ?? .null, "add_generation_prompt": .bool(true),
+                       "bos_token": .string(bos), "eos_token": .string(eos)] as [String: JSONValue] {
+            context[k] = v
+        }
         let text: String
         do { text = try template.render(context) } catch { throw .invalidParameter("the chat template refused the request: \(error)") }
         do {

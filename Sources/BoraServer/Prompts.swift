@@ -39,12 +39,23 @@ enum Prompts {
                         : "assistant prefix needs a Mistral tokenizer; this model uses a chat template")
                 }
             }
-            var content = try text(of: mf, index: i, role: role, joinChunks: !isMistral)
+            var (content, thought) = try text(of: mf, index: i, role: role, mistral: isMistral)
             if content == nil, role != "assistant" {
                 throw APIError(.badRequest, "messages[\(i)].content is required for a \(role) message", param: "messages[\(i)].content", code: "missing_required_parameter")
             }
             if content == nil { content = .string("") }
             var pairs = m.object ?? []
+            // An assistant's earlier thought, as OpenAI-style servers return it (`reasoning_content`): for
+            // Mistral tokenizers a thinking chunk before the answer; chat templates read the field itself.
+            if role == "assistant", let reasoning = try mf.string("reasoning_content"), !reasoning.isEmpty {
+                if isMistral {
+                    let chunks = content?.array ?? (content?.string).map { $0.isEmpty ? [] : [Self.textPart($0)] } ?? []
+                    content = .array([Self.thinkingPart(reasoning)] + chunks)
+                    pairs.removeAll { $0.0 == "reasoning_content" }
+                }
+            } else if role == "assistant", let thought {
+                pairs.append(("reasoning_content", .string(thought)))  // thinking parts, for a chat template
+            }
             pairs.removeAll { $0.0 == "content" || $0.0 == "role" }
             pairs.insert(("role", .string(role == "developer" ? "system" : role)), at: 0)
             pairs.insert(("content", content ?? .string("")), at: 1)
@@ -53,10 +64,29 @@ enum Prompts {
         if try f.bool("safe_prompt") == true { out = withGuardrail(out) }
         var requestPairs: [(String, JSONValue)] = [("messages", .array(out))]
         if !tools.isEmpty { requestPairs.append(("tools", .array(tools))) }
+        // Reasoning effort through the model's own mechanism: v15's [MODEL_SETTINGS], or a chat template's
+        // thinking switch; a model with neither refuses it (TokenizerBundle.encodeRequest).
+        if let effort = try f.string("reasoning_effort") {
+            let allowed = MistralModelSettingsBuilder.reasoningEfforts
+            guard allowed.contains(effort) else {
+                throw .invalid("reasoning_effort", "reasoning_effort must be one of \(allowed.joined(separator: ", ")), got \"\(effort)\"")
+            }
+            requestPairs.append(("reasoning_effort", .string(effort)))
+        }
+        if let kwargs = f.value("chat_template_kwargs") {
+            guard !isMistral else {
+                throw .unsupported("chat_template_kwargs", "chat_template_kwargs needs a chat template; this model uses Mistral's instruct format")
+            }
+            guard kwargs.object != nil else { throw .invalid("chat_template_kwargs", "chat_template_kwargs must be an object") }
+            requestPairs.append(("chat_template_kwargs", kwargs))
+        }
         let request = JSONValue.object(requestPairs)
         do {
             return try bundle.encodeRequest(json: request.wire).tokens
         } catch {
+            if "\(error)".contains("reasoning_effort") {  // the model has no mechanism for it, or not this value
+                throw APIError(.badRequest, "\(error)", param: "reasoning_effort", code: "unsupported_parameter")
+            }
             throw APIError(.badRequest, "the conversation cannot be encoded: \(error)", param: "messages", code: "invalid_messages")
         }
     }
@@ -78,28 +108,51 @@ enum Prompts {
         return messages
     }
 
-    /// A message's content: a string, or a list of text parts (`{"type": "text", "text": ...}`), joined for
-    /// chat templates; other parts (images, audio) are refused.
-    static func text(of mf: JSONFields, index i: Int, role: String, joinChunks: Bool) throws(APIError) -> JSONValue? {
-        guard let content = mf.value("content") else { return nil }
-        if content.string != nil { return content }
+    static func textPart(_ text: String) -> JSONValue { .object([("type", .string("text")), ("text", .string(text))]) }
+
+    static func thinkingPart(_ thought: String, closed: Bool = true) -> JSONValue {
+        .object([("type", .string("thinking")), ("thinking", .string(thought)), ("closed", .bool(closed))])
+    }
+
+    /// A message's content: a string, or a list of parts. Text parts (`{"type": "text", "text": ...}`) are
+    /// joined for chat templates; thinking parts (`{"type": "thinking", "thinking": ...}`, Mistral's form) stay
+    /// chunks for Mistral tokenizers and, for chat templates, come back as `thought` (an assistant's earlier
+    /// reasoning). Other parts (images, audio) are refused.
+    static func text(of mf: JSONFields, index i: Int, role: String, mistral: Bool) throws(APIError) -> (content: JSONValue?, thought: String?) {
+        guard let content = mf.value("content") else { return (nil, nil) }
+        if content.string != nil { return (content, nil) }
         guard let parts = content.array else {
             throw APIError(.badRequest, "messages[\(i)].content must be a string or a list of text parts, got \(JSONFields.kind(content))",
                            param: "messages[\(i)].content", code: "invalid_type")
         }
-        var texts: [String] = []
+        var chunks: [JSONValue] = [], texts: [String] = [], thoughts: [String] = []
         for (k, part) in parts.enumerated() {
             let pf = try JSONFields(part, path: "messages[\(i)].content[\(k)].")
             let type = try pf.string("type") ?? "text"
-            guard type == "text" else {
+            switch type {
+            case "text":
+                guard let t = try pf.string("text") else {
+                    throw .invalid("messages[\(i)].content[\(k)].text", "a text part needs \"text\"")
+                }
+                texts.append(t)
+                chunks.append(textPart(t))
+            case "thinking":
+                guard role == "assistant" || (role == "system" && mistral) else {
+                    throw .unsupported("messages[\(i)].content[\(k)].type", role == "system"
+                        ? "thinking parts in a system message need a Mistral tokenizer; this model uses a chat template"
+                        : "thinking parts are only allowed in assistant and system messages")
+                }
+                guard let t = try pf.string("thinking") else {
+                    throw .invalid("messages[\(i)].content[\(k)].thinking", "a thinking part needs \"thinking\"")
+                }
+                thoughts.append(t)
+                chunks.append(thinkingPart(t, closed: try pf.bool("closed") ?? true))
+            default:
                 throw .unsupported("messages[\(i)].content[\(k)].type", "content parts of type \"\(type)\" are not supported: Bora serves text models")
             }
-            guard let t = try pf.string("text") else {
-                throw .invalid("messages[\(i)].content[\(k)].text", "a text part needs \"text\"")
-            }
-            texts.append(t)
         }
-        return joinChunks ? .string(texts.joined()) : .array(texts.map { .object([("type", .string("text")), ("text", .string($0))]) })
+        if mistral { return (.array(chunks), nil) }
+        return (.string(texts.joined()), thoughts.isEmpty ? nil : thoughts.joined(separator: "\n\n"))
     }
 
     /// `/v1/completions`: one prompt string, tokenized as `bora generate` does (BOS when the model asks for it,

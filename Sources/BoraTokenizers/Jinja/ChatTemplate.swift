@@ -10,10 +10,14 @@ import Foundation
 /// keyword arguments. A construct Bora does not implement throws `JinjaError.unsupported` naming it.
 public struct ChatTemplate: Sendable {
     let body: [JinjaStmt]
+    /// The template reads `enable_thinking` (Qwen 3's switch for its `<think>` block), so a request's
+    /// reasoning effort has a mechanism to go through.
+    public let readsThinkingSwitch: Bool
 
     /// Parses the template; throws `JinjaError.syntax` with the line of the error.
     public init(_ source: String) throws {
         body = try JinjaParser.parse(source)
+        readsThinkingSwitch = source.contains("enable_thinking")
     }
 
     /// Renders with `strftime_now` reading `now` in `timeZone` (the current local time by default).
