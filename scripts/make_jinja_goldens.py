@@ -160,6 +160,7 @@ TEMPLATES = [
     ("devstral-small-2507.jinja", "<s>", "</s>"),
     ("mistral-small-3.2-24b-instruct-2506.jinja", "<s>", "</s>"),
     ("gemma-3-4b-it.jinja", "<bos>", "<eos>"),
+    ("deepseek-r1-distill-qwen-32b.jinja", "<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>"),
 ]
 
 # Content given as a list of chunks (system, user text + image, assistant text), as the Mistral templates accept.
@@ -216,6 +217,12 @@ EXTRA_CONVERSATIONS = {
         ], {"add_generation_prompt": True, "tools": [WEATHER_TOOL]}),
     ],
     "mistral-small-3.2-24b-instruct-2506.jinja": [CONTENT_CHUNKS],
+    # DeepSeek R1 drops an earlier answer's <think>...</think> from the history and opens a thought itself.
+    "deepseek-r1-distill-qwen-32b.jinja": [
+        ("think_in_history", [U("What is 2+2?"), A("<think>\nTwo and two.\n</think>\n\n4"), U("And 3+3?")],
+         {"add_generation_prompt": True}),
+        ("think_last_assistant", [U("Hi"), A("<think>greet</think>Hello!")], {"add_generation_prompt": False}),
+    ],
     # Gemma 3 takes a system message's first text chunk into the first user turn, and images as {"type": "image"}.
     "gemma-3-4b-it.jinja": [
         ("gemma_content_chunks", [

@@ -51,7 +51,7 @@ enum JinjaGoldens {
         "smollm2-135m-instruct", "mistral-7b-instruct-v0.1", "mistral-7b-instruct-v0.3", "mistral-nemo-instruct-2407",
         "mistral-small-3.1-24b-instruct-2503", "llama-3.2-3b-instruct", "llama-3.3-70b-instruct", "qwen2.5-7b-instruct",
         "gemma-2-2b-it", "qwen3-0.6b", "ministral-3-14b-reasoning-2512", "devstral-small-2507",
-        "mistral-small-3.2-24b-instruct-2506", "gemma-3-4b-it",
+        "mistral-small-3.2-24b-instruct-2506", "gemma-3-4b-it", "deepseek-r1-distill-qwen-32b",
     ]
 
     static func templateCases(_ name: String) throws -> [Case] {
