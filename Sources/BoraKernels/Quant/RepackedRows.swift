@@ -41,7 +41,7 @@ public final class RepackedRows: @unchecked Sendable {
         /// XORed into each quant byte when repacking (and again when gathering back).
         let flip: UInt8
         /// Q6_K: the quant bytes are re-encoded (`encodeQ6K`) before they are interleaved.
-        var recoded: Bool { blockElements == 256 && quantBytes == 192 }
+        var recoded: Bool = false
         var blockBytes: Int { fields.reduce(quantBytes) { $0 &+ $1.width } }
 
         /// Offset of quant byte j of row i (of 16) within a block's repacked quants: 64-byte chunks, each
@@ -61,7 +61,9 @@ public final class RepackedRows: @unchecked Sendable {
             // d, dmin, then the 12 bytes of 6-bit scales and mins as three words.
             case .q4_K: (fields, quantStart, quantBytes, blockElements, flip) = ([(0, half), (2, half), (4, 4), (8, 4), (12, 4)], 16, 128, 256, 0)
             // d (at the end of the plain block), the 16 int8 scales as four words; ql and qh as one run.
-            case .q6_K: (fields, quantStart, quantBytes, blockElements, flip) = ([(208, half), (192, 4), (196, 4), (200, 4), (204, 4)], 0, 192, 256, 0)
+            case .q6_K:
+                (fields, quantStart, quantBytes, blockElements, flip) = ([(208, half), (192, 4), (196, 4), (200, 4), (204, 4)], 0, 192, 256, 0)
+                recoded = true
             default: return nil
             }
         }

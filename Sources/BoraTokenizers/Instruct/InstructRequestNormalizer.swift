@@ -40,7 +40,8 @@ struct NormalizedToolCall {
 }
 
 /// Port of mistral-common `protocol/instruct/normalize.py`: `InstructRequestNormalizer` (v1-v3),
-/// `InstructRequestNormalizerV7` (v7) and `InstructRequestNormalizerV13` (v11, v13).
+/// `InstructRequestNormalizerV7` (v7), `InstructRequestNormalizerV13` (v11, v13) and
+/// `InstructRequestNormalizerV15` (v15: text chunks joined without a separator, model settings built).
 struct InstructRequestNormalizer {
     let version: MistralInstructVersion
     /// v15's `model_settings_builder` (nil for earlier versions, and for a v15 file without one).

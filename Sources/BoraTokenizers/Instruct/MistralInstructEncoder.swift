@@ -1,5 +1,5 @@
 /// Chat and FIM requests to prompt ids exactly as mistral-common's `MistralTokenizer.encode_chat_completion`
-/// and `encode_fim` produce them (port of `tokens/tokenizers/instruct.py`, `InstructTokenizerV1` to `V13`):
+/// and `encode_fim` produce them (port of `tokens/tokenizers/instruct.py`, `InstructTokenizerV1` to `V15`):
 /// validation, normalization, then per-version message encoding.
 ///
 /// Text pieces are encoded with `tokenizer.encode(text, addBos: false, parseSpecial: false)`, so text that
@@ -151,7 +151,8 @@ public struct MistralInstructEncoder: Sendable {
             if !prefix { try b.eos() }
             return
         }
-        guard case .text(let content) = normalized else { return }
+        let content: String
+        if case .text(let s) = normalized { content = s } else { content = "" }
         switch version {
         case .v1:
             if !calls.isEmpty { throw .tokenizerRejects("Tools not implemented for tokenizer V1") }

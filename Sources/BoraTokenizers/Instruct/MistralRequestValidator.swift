@@ -1,5 +1,5 @@
 /// Port of mistral-common `protocol/instruct/validator.py` (`MistralRequestValidator`, `...V3`, `...V5`,
-/// `...V11`, `...V13`, as `get_validator` pairs them with versions): rejects what mistral-common rejects,
+/// `...V11`, `...V13`, `...V15`, as `get_validator` pairs them with versions): rejects what mistral-common rejects,
 /// with the same exception kind and message, checked in the same order.
 struct MistralRequestValidator {
     let version: MistralInstructVersion
