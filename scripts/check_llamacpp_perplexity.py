@@ -33,23 +33,14 @@ import tempfile
 
 import numpy as np
 
+from check_llamacpp_model import teacher_forced
+
 
 def llamacpp_nll(model: str, tokens: list[int], context: int, threads: int, f32_cache: bool) -> np.ndarray:
     import llama_cpp
     cache = {"type_k": 0, "type_v": 0} if f32_cache else {}  # 0: GGML_TYPE_F32; default F16
     llm = llama_cpp.Llama(model_path=model, n_ctx=context, logits_all=True, verbose=False, n_threads=threads, **cache)
-    nll: list[float] = []
-    for start in range(0, len(tokens) - 1, context):
-        window = tokens[start:start + context]
-        if len(window) < 2:
-            break
-        llm.reset()
-        llm.eval(window)
-        s = np.array(llm.scores[:len(window)], dtype=np.float64)
-        m = s.max(axis=1, keepdims=True)
-        lse = m[:, 0] + np.log(np.exp(s - m).sum(axis=1))
-        nll += list(lse[:-1] - s[np.arange(len(window) - 1), window[1:]])
-    return np.array(nll)
+    return teacher_forced(llm, tokens, context)[0]
 
 
 def main() -> int:

@@ -25,11 +25,10 @@ conversion runs in a child process of this script that answers "gpt-2" for an un
 """
 import json
 import os
-import subprocess
 import sys
 
-DEFAULT_LLAMA_CPP = "/opt/llama-sdist/llama_cpp_python-0.3.36/vendor/llama.cpp"
-LLAMA_CPP = os.environ.get("LLAMA_CPP", DEFAULT_LLAMA_CPP)
+import llamacpp_converter
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "families")
 TEXT = os.path.join(ROOT, "Tests", "Fixtures", "text", "apache-2.0.txt")
@@ -39,31 +38,6 @@ PAD, BOS, EOS = 0, 1, 2
 LENGTHS = (40, 24)
 GREEDY = 16
 EMBED_STD_TIED = 0.15  # Gemma, whose input embedding is multiplied by sqrt(hidden) = 8, takes 0.07
-
-
-def convert_main(hf_dir, outfile):
-    """Child process: llama.cpp's converter, with an unknown BPE pre-tokenizer hash read as GPT-2's."""
-    sys.path.insert(0, LLAMA_CPP)
-    sys.path.insert(1, os.path.join(LLAMA_CPP, "gguf-py"))
-    import conversion.base as base
-
-    original = base.TextModel.get_vocab_base_pre
-
-    def get_vocab_base_pre(self, tokenizer):
-        try:
-            return original(self, tokenizer)
-        except NotImplementedError:
-            return "gpt-2"  # make_tokenizer's pre-tokenizer is ByteLevel with GPT-2's regex
-
-    base.TextModel.get_vocab_base_pre = get_vocab_base_pre
-    import convert_hf_to_gguf
-    sys.argv = ["convert_hf_to_gguf.py", hf_dir, "--outfile", outfile, "--outtype", "f32"]
-    convert_hf_to_gguf.main()
-
-
-if __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] == "--convert":
-    convert_main(sys.argv[2], sys.argv[3])
-    sys.exit(0)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -241,10 +215,7 @@ def golden(name, model, seed):
 
 
 def convert(hf_dir, outfile):
-    env = dict(os.environ)
-    env.pop("NO_LOCAL_GGUF", None)
-    r = subprocess.run([sys.executable, os.path.abspath(__file__), "--convert", hf_dir, outfile],
-                       env=env, capture_output=True, text=True)
+    r = llamacpp_converter.convert(hf_dir, outfile, "f32")
     if r.returncode != 0:
         sys.stderr.write(r.stdout[-4000:] + r.stderr[-8000:])
         return False

@@ -52,8 +52,8 @@ import sys
 import tempfile
 import time
 
-DEFAULT_LLAMA_CPP = "/opt/llama-sdist/llama_cpp_python-0.3.36/vendor/llama.cpp"
-LLAMA_CPP = os.environ.get("LLAMA_CPP", DEFAULT_LLAMA_CPP)
+import llamacpp_converter
+
 LLAMA_PYTHON = os.environ.get("LLAMA_PYTHON", "python3")
 PAD, BOS, EOS = 0, 1, 2
 STD = 0.02
@@ -62,26 +62,6 @@ FTYPES = {"Q4_K_M": "LLAMA_FTYPE_MOSTLY_Q4_K_M", "Q8_0": "LLAMA_FTYPE_MOSTLY_Q8_
 
 # ------------------------------------------------------------------------------ child processes
 # (before importing torch: the quantize/check child runs in llama-cpp-python's interpreter)
-
-def convert_main(hf_dir, outfile, outtype):
-    """llama.cpp's converter, with an unknown BPE pre-tokenizer hash read as GPT-2's (as make_family_goldens.py)."""
-    sys.path.insert(0, LLAMA_CPP)
-    sys.path.insert(1, os.path.join(LLAMA_CPP, "gguf-py"))
-    import conversion.base as base
-
-    original = base.TextModel.get_vocab_base_pre
-
-    def get_vocab_base_pre(self, tokenizer):
-        try:
-            return original(self, tokenizer)
-        except NotImplementedError:
-            return "gpt-2"  # make_tokenizer's pre-tokenizer is ByteLevel with GPT-2's regex
-
-    base.TextModel.get_vocab_base_pre = get_vocab_base_pre
-    import convert_hf_to_gguf
-    sys.argv = ["convert_hf_to_gguf.py", hf_dir, "--outfile", outfile, "--outtype", outtype]
-    convert_hf_to_gguf.main()
-
 
 def quantize_main(src, dst, type_name, threads):
     import ctypes
@@ -115,11 +95,9 @@ def check_main(path, arch, threads):
           f"{logits.std(axis=1).max():.3g}, greedy next {logits.argmax(axis=1).tolist()}")
 
 
-if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] in ("--convert", "--quantize", "--check"):
+if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] in ("--quantize", "--check"):
     mode, rest = sys.argv[1], sys.argv[2:]
-    if mode == "--convert":
-        convert_main(*rest)
-    elif mode == "--quantize":
+    if mode == "--quantize":
         quantize_main(rest[0], rest[1], rest[2], int(rest[3]))
     else:
         check_main(rest[0], rest[1], int(rest[2]))
@@ -319,7 +297,10 @@ def main():
 
         t0 = time.time()
         bf16 = os.path.join(tmp, f"{spec['stem']}.BF16.gguf")
-        run_child(["--convert", hf, bf16, "bf16"], "convert_hf_to_gguf.py")
+        r = llamacpp_converter.convert(hf, bf16, "bf16")
+        if r.returncode != 0:
+            sys.stderr.write(r.stdout[-4000:] + r.stderr[-8000:])
+            sys.exit(f"convert_hf_to_gguf.py failed (exit {r.returncode})")
         shutil.rmtree(hf)
         times["convert (BF16 GGUF)"] = time.time() - t0
         print(f"  {bf16}: {gb(bf16)}")
