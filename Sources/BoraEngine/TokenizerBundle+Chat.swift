@@ -34,6 +34,7 @@ extension TokenizerBundle {
             // effort on (the template has no finer control).
             if let effort = request["reasoning_effort"], effort != .null {
                 guard let value = effort.string else { throw .invalidParameter("reasoning_effort must be a string") }
+                if let problem = MistralModelSettingsBuilder.reasoningEffortProblem(value) { throw .invalidParameter(problem) }
                 guard template.readsThinkingSwitch else {
                     throw .invalidParameter("reasoning_effort is not supported by this model: its chat template has no "
                                             + "thinking switch (such as Qwen 3's enable_thinking); leave it out")

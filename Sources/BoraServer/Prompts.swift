@@ -67,10 +67,7 @@ enum Prompts {
         // Reasoning effort through the model's own mechanism: v15's [MODEL_SETTINGS], or a chat template's
         // thinking switch; a model with neither refuses it (TokenizerBundle.encodeRequest).
         if let effort = try f.string("reasoning_effort") {
-            let allowed = MistralModelSettingsBuilder.reasoningEfforts
-            guard allowed.contains(effort) else {
-                throw .invalid("reasoning_effort", "reasoning_effort must be one of \(allowed.joined(separator: ", ")), got \"\(effort)\"")
-            }
+            if let problem = MistralModelSettingsBuilder.reasoningEffortProblem(effort) { throw .invalid("reasoning_effort", problem) }
             requestPairs.append(("reasoning_effort", .string(effort)))
         }
         if let kwargs = f.value("chat_template_kwargs") {

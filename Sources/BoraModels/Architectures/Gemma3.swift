@@ -40,12 +40,12 @@ extension Architecture {
             }
             if let s = k.queryPreAttnScalar { c.attentionScale = 1 / Float(s).squareRoot() }
             if let cap = k.finalLogitSoftcapping { c.finalLogitSoftcap = Float(cap) }
-            if k.layerTypes == nil, let w = k.slidingWindow {
+            let h = try DecoderConfig.decode(HuggingFaceConfig.self, from: data, path: path)
+            if h.layerTypes == nil, let w = h.slidingWindow {
                 // transformers 4: every `sliding_window_pattern`-th layer is global.
                 let pattern = k.slidingWindowPattern ?? 6
                 c.slidingWindows = (0..<c.blockCount).map { ($0 + 1) % pattern != 0 ? w : 0 }
             }
-            let h = try DecoderConfig.decode(HuggingFaceConfig.self, from: data, path: path)
             if let local = h.ropeObject(layerType: "sliding_attention"), case .perLayerType = h.ropeParameters {
                 c.setLocalRope(RopeParameters(theta: local.ropeTheta ?? 10_000,
                                               scaling: try local.scaling(path: path, key: "rope_parameters.sliding_attention")))
@@ -62,13 +62,10 @@ struct Gemma3Keys: Decodable {
     var finalLogitSoftcapping: Double?
     var attnLogitSoftcapping: Double?
     var ropeLocalBaseFreq: Double?
-    var slidingWindow: Int?
     var slidingWindowPattern: Int?
-    var layerTypes: [String]?
     enum CodingKeys: String, CodingKey {
         case hiddenActivation = "hidden_activation", hiddenAct = "hidden_act", queryPreAttnScalar = "query_pre_attn_scalar"
         case finalLogitSoftcapping = "final_logit_softcapping", attnLogitSoftcapping = "attn_logit_softcapping"
-        case ropeLocalBaseFreq = "rope_local_base_freq", slidingWindow = "sliding_window"
-        case slidingWindowPattern = "sliding_window_pattern", layerTypes = "layer_types"
+        case ropeLocalBaseFreq = "rope_local_base_freq", slidingWindowPattern = "sliding_window_pattern"
     }
 }

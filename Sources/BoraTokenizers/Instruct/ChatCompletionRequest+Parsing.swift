@@ -44,10 +44,8 @@ extension ChatCompletionRequest {
             tools = nil
         }
         reasoningEffort = try root.optionalString("reasoning_effort")
-        if let effort = reasoningEffort, !MistralModelSettingsBuilder.reasoningEfforts.contains(effort) {
-            let list = MistralModelSettingsBuilder.reasoningEfforts.map { "'\($0)'" }
-            throw .invalidRequest(path: "reasoning_effort", message: "expected one of \(list.dropLast().joined(separator: ", ")) "
-                                  + "or \(list.last ?? ""), got '\(effort)'")
+        if let problem = reasoningEffort.flatMap(MistralModelSettingsBuilder.reasoningEffortProblem) {
+            throw .invalidRequest(path: "reasoning_effort", message: problem)
         }
     }
 

@@ -8,6 +8,13 @@ public struct MistralModelSettingsBuilder: Sendable, Equatable {
     /// mistral-common's `ReasoningEffort` values, in its order.
     public static let reasoningEfforts = ["none", "minimal", "low", "medium", "high", "xhigh", "max"]
 
+    /// What is wrong with a request's `reasoning_effort` value, nil when it is one of `reasoningEfforts`.
+    public static func reasoningEffortProblem(_ value: String) -> String? {
+        guard !reasoningEfforts.contains(value) else { return nil }
+        let list = reasoningEfforts.map { "'\($0)'" }
+        return "reasoning_effort must be one of \(list.dropLast().joined(separator: ", ")) or \(list.last ?? ""), got '\(value)'"
+    }
+
     /// The `reasoning_effort` builder: the values this model takes and the one an unset request gets.
     public struct ReasoningEffort: Sendable, Equatable {
         public var values: [String]
