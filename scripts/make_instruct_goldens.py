@@ -302,10 +302,9 @@ def id_info(raw, i):
     return b.decode("utf-8", errors="replace"), b.hex(), False
 
 
-# v15's model settings: reasoning effort "none" or "high", "none" when the request leaves it unset (the
-# builder must declare a default), as Mistral's reasoning-effort models declare it in their tekken.json.
-REASONING_BUILDER = {"reasoning_effort": {"type": "enum", "values": ["none", "high"], "default": "none",
-                                          "accepts_none": True}}
+# v15's model settings builder: the one the tiny thinking models carry.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_mistral_tool_model import REASONING_BUILDER  # noqa: E402
 
 
 def synthetic_tekken(version, tmp, builder=None, suffix=""):

@@ -9,7 +9,10 @@ to it, so that Bora reads it with Mistral's own instruct format:
 - `tekken-v11`: Tekken (tekken_240911.json) with its control tokens listed, [ARGS] and [CALL_ID] among them
   (ranks 32 and 33, as in Mistral's v11 files), and config version v11: calls as
   `[TOOL_CALLS]name[ARGS]{...}`. mistral-common's data has no v11 Tekken file; this one is that file with the
-  v11 control tokens, which mistral-common itself encodes with (the goldens below).
+  v11 control tokens, which mistral-common itself encodes with (the goldens below);
+- `tekken-v13`, `tekken-v15`: the synthetic v13 / v15 Tekken files of scripts/make_instruct_goldens.py
+  (tekken_240718 relabelled, with [ARGS] [CALL_ID] [THINK] [/THINK], and for v15 [MODEL_SETTINGS] and a
+  reasoning-effort settings builder), for the thinking tests (Tests/BoraServerTests/ThinkingModelTests.swift).
 Weights are N(0, 0.02) from a fixed seed; norms are 1. 4 MB (sp-v3) or 17 MB (tekken-v11, 131072 tokens),
 so they are made at test time (Tests/BoraServerTests/MistralToolModelTests.swift runs this script), not
 committed.
@@ -33,11 +36,19 @@ PARAMS = {"dim": 32, "n_layers": 1, "head_dim": 16, "hidden_dim": 64, "n_heads":
           "norm_eps": 1e-05, "rope_theta": 1000000.0}
 # kind: (mistral-common data file, name in the checkpoint, vocabulary size)
 TOKENIZERS = {"sp-v3": ("mistral_instruct_tokenizer_240323.model.v3", "tokenizer.model.v3", 32768),
-              "tekken-v11": ("tekken_240911.json", "tekken.json", 131072)}
+              "tekken-v11": ("tekken_240911.json", "tekken.json", 131072),
+              "tekken-v13": ("tekken_240718.json", "tekken.json", 131072),
+              "tekken-v15": ("tekken_240718.json", "tekken.json", 131072)}
 V11_SPECIALS = ["<unk>", "<s>", "</s>", "[INST]", "[/INST]", "[AVAILABLE_TOOLS]", "[/AVAILABLE_TOOLS]", "[TOOL_RESULTS]",
                 "[/TOOL_RESULTS]", "[TOOL_CALLS]", "[IMG]", "<pad>", "[IMG_BREAK]", "[IMG_END]", "[PREFIX]", "[MIDDLE]",
                 "[SUFFIX]", "[SYSTEM_PROMPT]", "[/SYSTEM_PROMPT]", "[TOOL_CONTENT]"] \
     + [f"<SPECIAL_{i}>" for i in range(20, 32)] + ["[ARGS]", "[CALL_ID]"]
+THINK_SPECIALS = ["[THINK]", "[/THINK]"]
+SETTINGS_SPECIALS = ["[MODEL_SETTINGS]", "[/MODEL_SETTINGS]"]
+# v15's model settings: reasoning effort "none" or "high", "none" when the request leaves it unset (the
+# builder must declare a default), as Mistral's reasoning-effort models declare it in their tekken.json.
+REASONING_BUILDER = {"reasoning_effort": {"type": "enum", "values": ["none", "high"], "default": "none",
+                                          "accepts_none": True}}
 
 WEATHER = {"type": "function", "function": {
     "name": "get_weather", "description": "Current weather in a city",
@@ -68,10 +79,14 @@ def write_tokenizer(kind, path):
     if kind == "sp-v3":
         shutil.copyfile(os.path.join(data_dir(), source), path)
         return
+    version = kind.split("-")[1]
+    specials = V11_SPECIALS + {"v11": [], "v13": THINK_SPECIALS, "v15": THINK_SPECIALS + SETTINGS_SPECIALS}[version]
     with open(os.path.join(data_dir(), source)) as f:
         tekken = json.load(f)
-    tekken["special_tokens"] = [{"rank": i, "token_str": s, "is_control": True} for i, s in enumerate(V11_SPECIALS)]
-    tekken["config"]["version"] = "v11"
+    tekken["special_tokens"] = [{"rank": i, "token_str": s, "is_control": True} for i, s in enumerate(specials)]
+    tekken["config"]["version"] = version
+    if version == "v15":
+        tekken["model_settings_builder"] = REASONING_BUILDER
     with open(path, "w") as f:
         json.dump(tekken, f)
 

@@ -25,12 +25,13 @@ extension Generator {
     /// text it completed, possibly empty) the caller says whether to go on, stop (a stop sequence) or cancel
     /// (its client left). The check runs between tokens, so a cancelled generation frees its session after
     /// at most one more forward step. With a `constraint`, only tokens that keep the output a string of its
-    /// grammar are sampled (a logits mask), and end-of-generation only once the output is complete.
+    /// grammar are sampled (a logits mask), and end-of-generation only once the output is complete; with
+    /// `thinking`, a thought before the answer is free and its budget enforced (`ThinkingControl`).
     public func generate(prompt: [Int], maxTokens: Int, sampling: SamplingParameters,
-                         constraint: TokenConstraint? = nil,
+                         constraint: TokenConstraint? = nil, thinking: ThinkingControl? = nil,
                          onPiece: (_ text: String, _ token: Int) -> GenerationControl) throws(EngineError) -> SteeredGenerationResult {
         var state = try SequenceState(loaded: loaded, prompt: prompt, maxTokens: maxTokens, sampling: sampling,
-                                      capacity: session.cache.contextLength, constraint: constraint)
+                                      capacity: session.cache.contextLength, constraint: constraint, thinking: thinking)
         func steer(_ text: String, _ token: Int, _: TokenLogprob?) -> GenerationControl { onPiece(text, token) }
         session.reset()
         var logits = try evaluate(prompt)

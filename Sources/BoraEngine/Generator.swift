@@ -30,12 +30,14 @@ public struct GenerationResult: Codable, Sendable {
     public var logprobs: [TokenLogprob]?
     /// Leading prompt tokens served from a cache instead of evaluated (the server's prefix reuse); nil: none.
     public var cachedPromptTokens: Int? = nil
+    /// Tokens generated inside thoughts (with a `ThinkingControl`; nil without), their markers not counted.
+    public var reasoningTokens: Int? = nil
     public var timings: GenerationTimings
 
     enum CodingKeys: String, CodingKey {
         case promptTokens = "prompt_tokens", tokens, text
         case finishReason = "finish_reason", logprobs, timings
-        case cachedPromptTokens = "cached_prompt_tokens"
+        case cachedPromptTokens = "cached_prompt_tokens", reasoningTokens = "reasoning_tokens"
     }
 }
 

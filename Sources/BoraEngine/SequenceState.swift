@@ -9,8 +9,15 @@ struct SequenceState {
     /// Leading prompt tokens whose keys and values were already in the cache (reported in the result).
     var cachedPromptTokens = 0
     let maxTokens: Int
-    /// Keeps the output a string of a grammar (structured output, forced tool calls), if set.
+    /// Keeps the output a string of a grammar (structured output, forced tool calls), if set; with
+    /// `thinking`, only the answer after the thought.
     let constraint: TokenConstraint?
+    /// The thought's markers and budget, if the model thinks.
+    let thinking: ThinkingControl?
+    private(set) var phase: ThoughtPhase
+    /// Tokens emitted first whatever the logits say (as far as a constraint allows them): tests drive the
+    /// thinking and tool-call paths of tiny random models with them.
+    let forced: [Int]
     private var sampler: Sampler
     private var history: [Int]
     private(set) var generated: [Int] = []
@@ -25,17 +32,28 @@ struct SequenceState {
 
     /// Checks the request against the context window (`capacity` positions).
     init(loaded: LoadedModel, prompt: [Int], maxTokens: Int, sampling: SamplingParameters, capacity: Int,
-         constraint: TokenConstraint? = nil) throws(EngineError) {
+         constraint: TokenConstraint? = nil, thinking: ThinkingControl? = nil, forced: [Int] = []) throws(EngineError) {
         try sampling.validate()
         guard maxTokens >= 0 else { throw .invalidParameter("max tokens must be 0 or more, got \(maxTokens)") }
         guard !prompt.isEmpty else { throw .invalidParameter("the prompt is empty: give some text (or a model that adds BOS)") }
         guard prompt.count + maxTokens <= capacity else {
             throw .model(.contextFull(needed: prompt.count + maxTokens, capacity: capacity))
         }
+        let vocabulary = 0..<loaded.config.vocabularySize
+        if let bad = forced.first(where: { !vocabulary.contains($0) }) {
+            throw .invalidParameter("forced token \(bad) is not a token id of this model (0..<\(vocabulary.upperBound))")
+        }
+        if let thinking, !vocabulary.contains(thinking.open) || !vocabulary.contains(thinking.close) || thinking.open == thinking.close {
+            throw .invalidParameter("the thought markers \(thinking.open) and \(thinking.close) must be two token ids of this model")
+        }
+        if let budget = thinking?.budget, budget < 0 { throw .invalidParameter("the thinking budget must be 0 or more, got \(budget)") }
         self.loaded = loaded
         self.prompt = prompt
         self.maxTokens = maxTokens
         self.constraint = constraint
+        self.thinking = thinking
+        self.forced = forced
+        phase = thinking.map { $0.startsInside ? .thinking(0) : .undecided } ?? .answer(0)
         sampler = Sampler(sampling)
         history = prompt
     }
@@ -47,16 +65,11 @@ struct SequenceState {
                           onPiece: (_ text: String, _ token: Int, _ logprob: TokenLogprob?) -> GenerationControl) throws(EngineError) -> Int? {
         guard generated.count < maxTokens else { return nil }
         let banned = generated.count < sampler.parameters.minTokens ? loaded.endOfGenerationTokens : []
-        let token: Int
-        if let constraint {
+        let token = try choose(logits, banned: banned)
+        if token < 0 {
             // A complete output in a vocabulary without an end token ends here.
-            if constraint.isFinal, constraint.trie.endOfGeneration.isEmpty { finish = .stop; return nil }
-            do {
-                token = try constraint.choose(logits, sampler: &sampler, history: history, generated: generated.count,
-                                              banned: banned, remaining: maxTokens - generated.count)
-            } catch { throw .grammar(error) }
-        } else {
-            token = sampler.sample(logits, history: history, generated: generated.count, banned: banned)
+            finish = .stop
+            return nil
         }
         let tokenizer = loaded.tokenizer
         if let tokenizer, tokenizer.isEndOfGeneration(token) {
@@ -65,7 +78,7 @@ struct SequenceState {
         }
         generated.append(token)
         history.append(token)
-        do { try constraint?.accept(token) } catch { throw .grammar(error) }
+        try step(token)
         var bytes: [UInt8] = []
         if let tokenizer {
             do { bytes = try tokenizer.pieceBytes(token) } catch { throw .tokenizer(path: loaded.path, message: "\(error)") }
@@ -86,6 +99,58 @@ struct SequenceState {
         return token
     }
 
+    /// The next token: the thought's close at its budget, a forced token, a free sample inside a thought (or
+    /// with no constraint), else the constraint's choice; before any output a constrained model may still
+    /// open a thought. -1: a constrained answer is complete and the vocabulary has no end token.
+    private mutating func choose(_ logits: UnsafeBufferPointer<Float>, banned: [Int]) throws(EngineError) -> Int {
+        let remaining = maxTokens - generated.count
+        if case let .thinking(n) = phase, let thinking, let budget = thinking.budget, n >= budget { return thinking.close }
+        let free: Bool
+        switch phase {
+        case .thinking: free = true
+        case .undecided, .answer: free = constraint == nil
+        }
+        do {
+            if generated.count < forced.count {
+                let f = forced[generated.count]
+                if free || (phase == .undecided && f == thinking?.open) { return f }
+                if let constraint, try constraint.allows(f, remaining: remaining) { return f }
+            }
+            if free { return sampler.sample(logits, history: history, generated: generated.count, banned: banned) }
+            guard let constraint else { return sampler.sample(logits, history: history, generated: generated.count, banned: banned) }
+            if phase == .undecided, let open = thinking?.open {
+                // think? (answer): the model's own choice between a thought and the constrained answer.
+                let t = sampler.sample(logits, history: history, generated: generated.count, banned: banned)
+                if t == open { return t }
+            }
+            if constraint.isFinal, constraint.trie.endOfGeneration.isEmpty { return -1 }
+            return try constraint.choose(logits, sampler: &sampler, history: history, generated: generated.count,
+                                         banned: banned, remaining: remaining)
+        } catch { throw .grammar(error) }
+    }
+
+    /// Moves the thought phase on for `token`; a token of the constrained answer goes to the constraint.
+    private mutating func step(_ token: Int) throws(EngineError) {
+        guard let thinking else {
+            do { try constraint?.accept(token) } catch { throw .grammar(error) }
+            return
+        }
+        switch phase {
+        case let .thinking(n):
+            phase = token == thinking.close ? .answer(n) : .thinking(n + 1)
+        case .undecided where token == thinking.open:
+            phase = .thinking(0)
+        case let .answer(n) where token == thinking.open && constraint == nil:
+            phase = .thinking(n)
+        case .undecided, .answer:
+            phase = .answer(phase.thoughtTokens)
+            do { try constraint?.accept(token) } catch { throw .grammar(error) }
+        }
+    }
+
+    /// Tokens generated inside thoughts so far (their markers not counted).
+    var thoughtTokens: Int { phase.thoughtTokens }
+
     /// Hands over the text still held back (a character cut by the limit), then the result.
     mutating func finish(onPiece: (_ text: String, _ token: Int, _ logprob: TokenLogprob?) -> GenerationControl) -> SteeredGenerationResult {
         let rest = assembler.flush()
@@ -99,6 +164,7 @@ struct SequenceState {
             promptTokens: prompt, tokens: generated, text: text, finishReason: finish,
             logprobs: sampler.parameters.logprobs == nil ? nil : logprobs,
             cachedPromptTokens: cachedPromptTokens > 0 ? cachedPromptTokens : nil,
+            reasoningTokens: thinking == nil ? nil : phase.thoughtTokens,
             timings: GenerationTimings(
                 promptMilliseconds: promptMs, generationMilliseconds: genMs,
                 promptTokensPerSecond: promptMs > 0 ? Double(prompt.count) / promptMs * 1000 : 0,

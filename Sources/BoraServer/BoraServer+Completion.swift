@@ -6,7 +6,8 @@ import Hummingbird
 extension BoraServer {
     /// One completion request from body to response: parse and validate the fields, build the prompt, check
     /// it fits the context window, wait for a slot, then answer whole or as server-sent events.
-    func complete(_ request: Request, context: BasicRequestContext, kind: CompletionFormat.Kind,
+    /// `chat`: a chat request, whose thought a thinking model's answer splits off (`reasoning(...)`).
+    func complete(_ request: Request, context: BasicRequestContext, kind: CompletionFormat.Kind, chat: Bool = false,
                   prompt: (JSONFields) throws(APIError) -> [Int]) async throws -> Response {
         let body = try await readBody(request)
         let fields = try JSONFields(body)
@@ -15,10 +16,17 @@ extension BoraServer {
         let tools = kind == .chat ? try ToolRequest.parse(fields, loaded: loaded) : nil
         let tokens = try prompt(fields)
         let maxTokens = try budget(promptTokens: tokens.count, requested: options.maxTokens)
-        let format = CompletionFormat(kind: kind, model: card.id)
+        var format = CompletionFormat(kind: kind, model: card.id)
         var job = GenerationJob(prompt: tokens, maxTokens: maxTokens, sampling: options.sampling, stop: options.stop, requestId: format.id,
                                 constraint: try constraint(tools?.grammar ?? options.grammar, specials: tools?.format.specials ?? []))
         job.adapter = try adapter(fields)
+        job.forced = configuration.forcedTokens
+        if chat, let markers = thoughtMarkers, let tokenizer = loaded.tokenizer {
+            let style = try reasoningFormat(fields, userAgent: request.headers[.userAgent])
+            job.thinking = markers.control(prompt: tokens, tokenizer: tokenizer, budget: try reasoningBudget(fields))
+            job.splitter = ThoughtSplitter(markers: markers, startsInside: job.thinking?.startsInside ?? false, inline: style == .none)
+            format.reasoning = style
+        }
         let queued = await pool.queued
         context.logger.info("completion", metadata: [
             "request_id": "\(format.id)", "prompt_tokens": "\(tokens.count)", "max_tokens": "\(maxTokens)",
@@ -46,23 +54,48 @@ extension BoraServer {
         var choices: [CompletionFormat.Finished] = []
         var completionTokens = 0
         var cached: Int?
+        var reasoningTokens: Int?
         for stream in events {
-            var text = ""
+            var text = "", thought = ""
             var logprobs: [TokenLogprob] = []
             var result: GenerationResult?
             for try await event in stream {
                 switch event {
                 case let .text(t, lp, _): text += t; logprobs += lp
+                case let .reasoning(t): thought += t
                 case let .done(r, _): result = r
                 }
             }
             guard let result else { throw CancellationError() }
             completionTokens += result.tokens.count
             cached = result.cachedPromptTokens ?? cached
-            choices.append(.init(text: text, finish: result.finishReason.rawValue, logprobs: wantLogprobs ? logprobs : nil))
+            if let n = result.reasoningTokens { reasoningTokens = (reasoningTokens ?? 0) + n }
+            choices.append(.init(text: text, finish: result.finishReason.rawValue, logprobs: wantLogprobs ? logprobs : nil, reasoning: thought))
         }
-        let usage = CompletionFormat.usage(prompt: tokens.count, completion: completionTokens, cached: cached)
+        let usage = CompletionFormat.usage(prompt: tokens.count, completion: completionTokens, cached: cached, reasoning: reasoningTokens)
         return Self.json(format.response(choices, usage: usage))
+    }
+
+    /// Where this request's thought goes: its `reasoning_format`, else the server's; `auto` resolved by the
+    /// client (Mistral's SDKs send a user agent naming "mistralai"; `prompt_mode` is Mistral's field).
+    func reasoningFormat(_ f: JSONFields, userAgent: String?) throws(APIError) -> ReasoningFormat {
+        var style = configuration.reasoningFormat
+        if let name = try f.string("reasoning_format") {
+            guard let s = ReasoningFormat(field: name) else {
+                throw .invalid("reasoning_format", "reasoning_format must be one of \(ReasoningFormat.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(name)\"")
+            }
+            style = s
+        }
+        guard style == .auto else { return style }
+        let mistral = userAgent?.lowercased().contains("mistralai") == true || f.value("prompt_mode").map { $0 != .null } == true
+        return mistral ? .mistral : .openai
+    }
+
+    /// The request's `reasoning_budget` (thought tokens), else the server's `--reasoning-budget`.
+    func reasoningBudget(_ f: JSONFields) throws(APIError) -> Int? {
+        guard let budget = try f.int("reasoning_budget") else { return configuration.reasoningBudget }
+        guard budget >= 0 else { throw .invalid("reasoning_budget", "reasoning_budget must be 0 or more (thought tokens), got \(budget)") }
+        return budget
     }
 
     /// The request's `adapter` (a name given to `bora serve --lora NAME=FILE`), if any.
@@ -125,16 +158,22 @@ extension BoraServer {
                 if let first = format.firstChunk(index: i) { try await writer.write(sse(first)) }
             }
             var running = choices.count, prompt = 0, completion = 0
+            var reasoning: Int?
+            var thought = Set<Int>()
             do {
                 for try await (i, event) in events {
                     switch event {
                     case let .text(t, lp, _):
-                        try await writer.write(sse(format.chunk(t, logprobs: logprobs ? lp : nil, index: i)))
+                        try await writer.write(sse(format.chunk(t, logprobs: logprobs ? lp : nil, index: i, afterThought: thought.contains(i))))
+                    case let .reasoning(t):
+                        thought.insert(i)
+                        try await writer.write(sse(format.reasoningChunk(t, index: i)))
                     case let .done(r, _):
                         running -= 1
                         prompt = r.promptTokens.count
                         completion += r.tokens.count
-                        let usage = CompletionFormat.usage(prompt: prompt, completion: completion, cached: r.cachedPromptTokens)
+                        if let n = r.reasoningTokens { reasoning = (reasoning ?? 0) + n }
+                        let usage = CompletionFormat.usage(prompt: prompt, completion: completion, cached: r.cachedPromptTokens, reasoning: reasoning)
                         try await writer.write(sse(format.finalChunk(finish: r.finishReason.rawValue, usage: running == 0 ? usage : nil, index: i)))
                         if includeUsage, running == 0 { try await writer.write(sse(format.usageChunk(usage))) }
                     }

@@ -20,6 +20,8 @@ public final class BoraServer: Sendable {
     public let contextLength: Int
     /// The vocabulary's token trie for constrained decoding, built on first use.
     let trie: LazyTokenTrie
+    /// How the model marks its thoughts, if it thinks (`[THINK]`, `<think>`).
+    let thoughtMarkers: ThoughtMarkers?
 
     /// Creates the batch decoder for `loaded`: `configuration.parallel` sequences (one KV cache each).
     public init(loaded: LoadedModel, configuration: ServerConfiguration, logger: Logger) throws(APIError) {
@@ -39,6 +41,7 @@ public final class BoraServer: Sendable {
                                 cacheType: configuration.cacheType)
         pool = SlotPool(slots: configuration.parallel, queueLimit: configuration.queueLimit)
         trie = LazyTokenTrie(loaded)
+        thoughtMarkers = loaded.tokenizer.flatMap { ThoughtMarkers.detect($0) }
     }
 
     /// The model id clients pass as `model`.
@@ -64,7 +67,7 @@ public final class BoraServer: Sendable {
             return Self.json(card.json)
         }
         router.post("/v1/chat/completions") { [self] request, context in
-            try await complete(request, context: context, kind: .chat) { f throws(APIError) in try Prompts.chat(f, loaded: loaded) }
+            try await complete(request, context: context, kind: .chat, chat: true) { f throws(APIError) in try Prompts.chat(f, loaded: loaded) }
         }
         router.post("/v1/completions") { [self] request, context in
             try await complete(request, context: context, kind: .text) { f throws(APIError) in try Prompts.completion(f, loaded: loaded) }

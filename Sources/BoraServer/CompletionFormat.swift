@@ -10,6 +10,8 @@ struct CompletionFormat: Sendable {
     let id: String
     let created: Int
     let model: String
+    /// Where a thought goes (resolved: `.none`, `.openai` or `.mistral`; `.none` also when nothing is split).
+    var reasoning: ReasoningFormat = .none
 
     init(kind: Kind, model: String) {
         self.kind = kind
@@ -20,11 +22,44 @@ struct CompletionFormat: Sendable {
     }
 
     /// `cached`: prompt tokens served from the cache, reported as OpenAI does (`prompt_tokens_details`).
-    static func usage(prompt: Int, completion: Int, cached: Int? = nil) -> JSONValue {
+    /// `reasoning`: tokens of thought among the completion's (`completion_tokens_details.reasoning_tokens`).
+    static func usage(prompt: Int, completion: Int, cached: Int? = nil, reasoning: Int? = nil) -> JSONValue {
         var pairs: [(String, JSONValue)] = [("prompt_tokens", .int(prompt)), ("completion_tokens", .int(completion)),
                                             ("total_tokens", .int(prompt + completion))]
         if let cached { pairs.append(("prompt_tokens_details", .object([("cached_tokens", .int(cached))]))) }
+        if let reasoning { pairs.append(("completion_tokens_details", .object([("reasoning_tokens", .int(reasoning))]))) }
         return .object(pairs)
+    }
+
+    static func usage(_ r: GenerationResult) -> JSONValue {
+        usage(prompt: r.promptTokens.count, completion: r.tokens.count, cached: r.cachedPromptTokens, reasoning: r.reasoningTokens)
+    }
+
+    /// The assistant message of a whole answer: its thought in this format's place (`reasoning_content`, or
+    /// a thinking chunk before a text chunk), content null when there are calls and no text.
+    func message(content: String, reasoning thought: String, toolCalls: JSONValue = .null) -> JSONValue {
+        var body: JSONValue = toolCalls != .null && content.isEmpty ? .null : .string(content)
+        var pairs: [(String, JSONValue)] = [("role", .string("assistant"))]
+        if !thought.isEmpty, reasoning == .mistral {
+            body = .array([Self.thinkingChunk(thought)] + (content.isEmpty ? [] : [Self.textChunk(content)]))
+        }
+        pairs.append(("content", body))
+        if !thought.isEmpty, reasoning == .openai { pairs.append(("reasoning_content", .string(thought))) }
+        pairs.append(("tool_calls", toolCalls))
+        return .object(pairs)
+    }
+
+    static func thinkingChunk(_ text: String) -> JSONValue {
+        .object([("type", .string("thinking")), ("thinking", .array([textChunk(text)]))])
+    }
+
+    static func textChunk(_ text: String) -> JSONValue { .object([("type", .string("text")), ("text", .string(text))]) }
+
+    /// A streamed piece of thought: `delta.reasoning_content`, or a thinking chunk in `delta.content`.
+    func reasoningChunk(_ text: String, index: Int = 0) -> JSONValue {
+        let delta: JSONValue = reasoning == .mistral ? .object([("content", .array([Self.thinkingChunk(text)]))])
+            : .object([("reasoning_content", .string(text))])
+        return envelope("chat.completion.chunk", choices: [choice(("delta", delta), finish: nil, index: index)], usage: nil)
     }
 
     func envelope(_ object: String, choices: [JSONValue], usage: JSONValue?) -> JSONValue {
@@ -48,6 +83,7 @@ struct CompletionFormat: Sendable {
         var text: String
         var finish: String
         var logprobs: [TokenLogprob]?
+        var reasoning = ""
     }
 
     /// The whole response of a non-streamed request, choice i at index i.
@@ -56,8 +92,7 @@ struct CompletionFormat: Sendable {
             let lp = c.logprobs.map { logprobsJSON($0) }
             switch kind {
             case .chat:
-                let message = JSONValue.object([("role", .string("assistant")), ("content", .string(c.text)), ("tool_calls", .null)])
-                return choice(("message", message), finish: c.finish, logprobs: lp, index: i)
+                return choice(("message", message(content: c.text, reasoning: c.reasoning)), finish: c.finish, logprobs: lp, index: i)
             case .text:
                 return choice(("text", .string(c.text)), finish: c.finish, logprobs: lp, index: i)
             }
@@ -72,12 +107,14 @@ struct CompletionFormat: Sendable {
         return envelope("chat.completion.chunk", choices: [choice(("delta", delta), finish: nil, index: index)], usage: nil)
     }
 
-    /// `logprobs`: nil when not asked for.
-    func chunk(_ text: String, logprobs: [TokenLogprob]? = nil, index: Int = 0) -> JSONValue {
+    /// `logprobs`: nil when not asked for. `afterThought`: Mistral's format sends the answer after a thought
+    /// as text chunks, as its API does.
+    func chunk(_ text: String, logprobs: [TokenLogprob]? = nil, index: Int = 0, afterThought: Bool = false) -> JSONValue {
         let lp = logprobs.map { logprobsJSON($0) }
         switch kind {
         case .chat:
-            return envelope("chat.completion.chunk", choices: [choice(("delta", .object([("content", .string(text))])), finish: nil, logprobs: lp, index: index)], usage: nil)
+            let content: JSONValue = afterThought && reasoning == .mistral ? .array([Self.textChunk(text)]) : .string(text)
+            return envelope("chat.completion.chunk", choices: [choice(("delta", .object([("content", content)])), finish: nil, logprobs: lp, index: index)], usage: nil)
         case .text:
             return envelope("text_completion", choices: [choice(("text", .string(text)), finish: nil, logprobs: lp, index: index)], usage: nil)
         }

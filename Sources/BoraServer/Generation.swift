@@ -17,6 +17,8 @@ enum GenerationEvent: Sendable {
     /// Text, with the log-probabilities of the tokens since the previous event (when asked for) and those
     /// tokens (tool calls are read from the tokens of Mistral models, whose call markers are special tokens).
     case text(String, [TokenLogprob], tokens: [Int])
+    /// Thought text, apart from the answer (`GenerationJob.splitter`).
+    case reasoning(String)
     case done(GenerationResult, cancelled: Bool)
 }
 
@@ -30,6 +32,13 @@ struct GenerationJob: Sendable {
     var constraint: ConstraintSpec?
     /// The request's run-time LoRA adapter (`adapter` field), if any.
     var adapter: ScaledAdapter?
+    /// The thought's markers and budget for the engine (a thinking model's chat request).
+    var thinking: ThinkingControl?
+    /// Splits thought from answer in the output (nil: all of it is answer). Stop sequences apply to the
+    /// answer only; tool calls and log-probabilities are those of the answer's tokens.
+    var splitter: ThoughtSplitter?
+    /// Tokens emitted first whatever the logits (`ServerConfiguration.forcedTokens`, tests).
+    var forced: [Int] = []
 }
 
 /// Stop-sequence and timing state of one generation, touched by one thread at a time (the decoding thread
@@ -41,7 +50,40 @@ private final class StreamState: @unchecked Sendable {
     /// Log-probabilities and tokens not yet sent (their text is held back by the stop matcher).
     var logprobs: [TokenLogprob] = []
     var tokens: [Int] = []
-    init(_ stops: [String]) { matcher = StopMatcher(stops) }
+    var splitter: ThoughtSplitter?
+    init(_ stops: [String], splitter: ThoughtSplitter?) {
+        matcher = StopMatcher(stops)
+        self.splitter = splitter
+    }
+
+    /// The parts of one token's text: thought as it is, answer through the stop matcher. Returns the events
+    /// to send; the token and its log-probability are kept with the answer's next text when it is answer.
+    func feed(_ piece: String, token: Int, logprob: TokenLogprob?) -> [GenerationEvent] {
+        guard var split = splitter else { return answer(piece, token: token, logprob: logprob) }
+        let parts = split.feed(piece, token: token)
+        splitter = split
+        var events: [GenerationEvent] = []
+        var tokenKept = !split.lastWasAnswer
+        for part in parts {
+            switch part {
+            case let .thought(t): events.append(.reasoning(t))
+            case let .answer(t):
+                events += answer(t, token: tokenKept ? -1 : token, logprob: tokenKept ? nil : logprob)
+                tokenKept = true
+            }
+        }
+        if !tokenKept { events += answer("", token: token, logprob: logprob) }
+        return events
+    }
+
+    private func answer(_ text: String, token: Int, logprob: TokenLogprob?) -> [GenerationEvent] {
+        if let logprob, !matcher.stopped { logprobs.append(logprob) }
+        if token >= 0 { tokens.append(token) }
+        let out = matcher.feed(text)
+        guard !out.isEmpty else { return [] }
+        defer { logprobs.removeAll(); tokens.removeAll() }
+        return [.text(out, logprobs, tokens: tokens)]
+    }
 }
 
 extension SlotPool {
@@ -53,7 +95,7 @@ extension SlotPool {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self, bufferingPolicy: .unbounded)
         let cancel = CancelFlag()
         continuation.onTermination = { _ in cancel.set() }
-        let stops = StreamState(job.stop)
+        let stops = StreamState(job.stop, splitter: job.splitter)
         let failed: @Sendable (any Error) -> Void = { error in
             logger.error("generation failed", metadata: ["request_id": "\(job.requestId)", "error": "\(error)"])
             continuation.finish(throwing: APIError(.internalServerError, "generation failed: \(error)", type: "server_error"))
@@ -62,7 +104,7 @@ extension SlotPool {
         do {
             let constraint = try job.constraint.map { (spec) throws(GrammarError) in try TokenConstraint(grammar: spec.grammar, trie: spec.trie) }
             try engine.submit(prompt: job.prompt, maxTokens: job.maxTokens, sampling: job.sampling, constraint: constraint,
-                              adapter: job.adapter) { piece, token, logprob in
+                              adapter: job.adapter, thinking: job.thinking, forced: job.forced) { piece, token, logprob in
                 if cancel.isSet { return .cancel }
                 let now = Clock.now()
                 if let last = stops.lastToken {
@@ -71,14 +113,7 @@ extension SlotPool {
                     metrics.timeToFirstToken.record(now - stops.submitted)
                 }
                 stops.lastToken = now
-                if let logprob, !stops.matcher.stopped { stops.logprobs.append(logprob) }
-                if token >= 0 { stops.tokens.append(token) }
-                let out = stops.matcher.feed(piece)
-                if !out.isEmpty {
-                    continuation.yield(.text(out, stops.logprobs, tokens: stops.tokens))
-                    stops.logprobs.removeAll()
-                    stops.tokens.removeAll()
-                }
+                for event in stops.feed(piece, token: token, logprob: logprob) { continuation.yield(event) }
                 return stops.matcher.stopped ? .stop : .proceed
             } onDone: { outcome in
                 let steered: SteeredGenerationResult

@@ -24,6 +24,13 @@ public struct ServerConfiguration: Sendable {
     public var logPrompts = false
     /// Largest request body accepted (413 beyond).
     public var maxBodyBytes: Int = 1 << 20
+    /// Where a thinking model's thought goes (`--reasoning-format`); a request's `reasoning_format` wins.
+    public var reasoningFormat: ReasoningFormat = .auto
+    /// Most thought tokens per answer (`--reasoning-budget`; then the thought is closed); nil: no cap.
+    public var reasoningBudget: Int?
+    /// Tokens every generation emits first, whatever the logits (as far as a constraint allows them): the
+    /// tests drive tiny random models into thoughts and tool calls with them. Not for serving.
+    package var forcedTokens: [Int] = []
 
     public init() {}
 
@@ -41,5 +48,25 @@ public struct ServerConfiguration: Sendable {
         guard (0...65535).contains(port) else { throw bad("--port must be between 0 and 65535, got \(port)") }
         guard maxBodyBytes >= 1024 else { throw bad("the body limit must be at least 1024 bytes, got \(maxBodyBytes)") }
         if let apiKey, apiKey.isEmpty { throw bad("the API key is empty: give a non-empty key or none") }
+        if let reasoningBudget, reasoningBudget < 0 { throw bad("--reasoning-budget must be 0 or more, got \(reasoningBudget)") }
+    }
+}
+
+/// Where a thinking model's thought goes in chat answers.
+public enum ReasoningFormat: String, Sendable, CaseIterable {
+    /// By the client: Mistral's thinking chunks for Mistral's SDKs (or a request with Mistral's
+    /// `prompt_mode`), else OpenAI-style `reasoning_content`.
+    case auto
+    /// Left in the content, markers written out.
+    case none
+    /// `message.reasoning_content` / `delta.reasoning_content`, as vLLM and llama-server send it.
+    case openai
+    /// The assistant content as chunks: `{"type": "thinking", "thinking": [...]}` then `{"type": "text", ...}`,
+    /// as Mistral's API returns Magistral's answers.
+    case mistral
+
+    /// The request field's value: these names, and llama-server's "deepseek" for `openai`.
+    public init?(field: String) {
+        if field == "deepseek" { self = .openai } else { self.init(rawValue: field) }
     }
 }

@@ -97,30 +97,34 @@ extension BoraServer {
         if !options.stream {
             var reader = reader
             var result: GenerationResult?
+            var thought = ""
             for try await event in events {
                 switch event {
                 case let .text(t, _, tokens): _ = reader.feed(text: t, tokens: tokens)
+                case let .reasoning(t): thought += t
                 case let .done(r, _): result = r
                 }
             }
             guard let r = result else { throw CancellationError() }
             _ = reader.finish()
-            let usage = CompletionFormat.usage(prompt: r.promptTokens.count, completion: r.tokens.count, cached: r.cachedPromptTokens)
-            return Self.json(format.toolResponse(content: reader.content, calls: reader.calls,
-                                                 finish: reader.finishReason(r.finishReason.rawValue), usage: usage))
+            return Self.json(format.toolResponse(content: reader.content, reasoning: thought, calls: reader.calls,
+                                                 finish: reader.finishReason(r.finishReason.rawValue), usage: CompletionFormat.usage(r)))
         }
         let chunks = AsyncThrowingStream<JSONValue, any Error> { continuation in
             let task = Task {
                 var reader = reader
+                var thought = false
                 do {
                     for try await event in events {
                         switch event {
                         case let .text(t, _, tokens):
-                            for e in reader.feed(text: t, tokens: tokens) { continuation.yield(format.toolChunk(e)) }
+                            for e in reader.feed(text: t, tokens: tokens) { continuation.yield(format.toolChunk(e, afterThought: thought)) }
+                        case let .reasoning(t):
+                            thought = true
+                            continuation.yield(format.reasoningChunk(t))
                         case let .done(r, _):
-                            for e in reader.finish() { continuation.yield(format.toolChunk(e)) }
-                            let usage = CompletionFormat.usage(prompt: r.promptTokens.count, completion: r.tokens.count,
-                                                               cached: r.cachedPromptTokens)
+                            for e in reader.finish() { continuation.yield(format.toolChunk(e, afterThought: thought)) }
+                            let usage = CompletionFormat.usage(r)
                             continuation.yield(format.finalChunk(finish: reader.finishReason(r.finishReason.rawValue), usage: usage))
                             if options.includeUsage { continuation.yield(format.usageChunk(usage)) }
                         }
@@ -152,12 +156,8 @@ extension BoraServer {
 }
 
 extension CompletionFormat {
-    func toolResponse(content: String, calls: [StreamedToolCall], finish: String, usage: JSONValue) -> JSONValue {
-        let message = JSONValue.object([
-            ("role", .string("assistant")),
-            ("content", calls.isEmpty || !content.isEmpty ? .string(content) : .null),
-            ("tool_calls", calls.isEmpty ? .null : ToolRequest.json(calls)),
-        ])
+    func toolResponse(content: String, reasoning thought: String, calls: [StreamedToolCall], finish: String, usage: JSONValue) -> JSONValue {
+        let message = message(content: content, reasoning: thought, toolCalls: calls.isEmpty ? .null : ToolRequest.json(calls))
         return envelope("chat.completion", choices: [choice(("message", message), finish: finish)], usage: usage)
     }
 
@@ -165,10 +165,10 @@ extension CompletionFormat {
     /// ""); its argument fragments follow under the same index. Each fragment also carries `"name": ""`:
     /// Mistral's SDK requires `function.name` in every tool-call delta, and clients that concatenate the
     /// deltas by index (OpenAI's `chat.completions.stream`) keep the name whole.
-    func toolChunk(_ event: ToolStreamEvent) -> JSONValue {
+    func toolChunk(_ event: ToolStreamEvent, afterThought: Bool = false) -> JSONValue {
         let call: JSONValue
         switch event {
-        case let .content(text): return chunk(text)
+        case let .content(text): return chunk(text, afterThought: afterThought)
         case let .callStarted(index, id, name):
             call = .object([("index", .int(index)), ("id", .string(id)), ("type", .string("function")),
                             ("function", .object([("name", .string(name)), ("arguments", .string(""))]))])

@@ -30,6 +30,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-body"), help: "Largest request body in bytes (413 beyond).") var maxBody = 1 << 20
     @Option(name: .customLong("sliding-window"), help: "Attention window in tokens, overriding the model's (0: none).")
     var slidingWindow: Int?
+    @Option(name: .customLong("reasoning-format"), help: ArgumentHelp(
+        "Where a thinking model's thought goes: auto (Mistral's thinking chunks for Mistral's SDKs, else reasoning_content), none (left in the content), openai or mistral.",
+        valueName: "auto|none|openai|mistral"))
+    var reasoningFormat = "auto"
+    @Option(name: .customLong("reasoning-budget"), help: "Most thought tokens per answer; then the thought is closed and the answer follows (0: close it at once; default: no cap).")
+    var reasoningBudget: Int?
     @Flag(name: .customLong("log-prompts"), help: "Log prompts and generated text (by default logs carry request ids, sizes and timings only).")
     var logPrompts = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
@@ -37,6 +43,10 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+        guard ReasoningFormat(rawValue: reasoningFormat) != nil else {
+            throw ValidationError("--reasoning-format must be one of \(ReasoningFormat.allCases.map(\.rawValue).joined(separator: ", ")), got \(reasoningFormat)")
+        }
+        _ = try Self.forcedTokens()
         do { try serverConfiguration.validate() } catch { throw ValidationError(error.message) }
     }
 
@@ -52,7 +62,21 @@ struct Serve: AsyncParsableCommand {
         c.cacheType = cache.cacheType
         c.maxBodyBytes = maxBody
         c.logPrompts = logPrompts
+        c.reasoningFormat = ReasoningFormat(rawValue: reasoningFormat) ?? .auto
+        c.reasoningBudget = reasoningBudget
+        c.forcedTokens = (try? Self.forcedTokens()) ?? []
         return c
+    }
+
+    /// BORA_TEST_FORCED_TOKENS: comma-separated token ids every generation emits first (the SDK checks drive
+    /// a tiny random model into thoughts with it). Not for serving.
+    static func forcedTokens() throws -> [Int] {
+        guard let text = ProcessInfo.processInfo.environment["BORA_TEST_FORCED_TOKENS"], !text.isEmpty else { return [] }
+        let ids = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard ids.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+            throw ValidationError("BORA_TEST_FORCED_TOKENS must be comma-separated token ids, got \(text)")
+        }
+        return ids.compactMap { $0 }
     }
 
     func run() async throws {
@@ -76,6 +100,9 @@ struct Serve: AsyncParsableCommand {
             try checkMemory(loaded, positions: context ?? min(loaded.config.contextLength, 8192), sessions: parallel,
                             cacheType: cache.cacheType)
             return try BoraServer(loaded: loaded, configuration: configuration, logger: logger)
+        }
+        if !serverConfiguration.forcedTokens.isEmpty {
+            logger.warning("BORA_TEST_FORCED_TOKENS is set: every answer starts with the tokens it lists (a test hook, not for serving)")
         }
         logger.info("serving", metadata: [
             "model": "\(server.modelId)", "address": "http://\(host):\(port)", "parallel": "\(parallel)",

@@ -57,15 +57,16 @@ public final class BatchGenerator: @unchecked Sendable {
 
     deinit { shutdown() }
 
-    /// Queues a generation, constrained to a grammar when `constraint` is set (the job owns it from here on),
-    /// with a run-time LoRA `adapter` if given (rows of one step may use different adapters).
+    /// Queues a generation, constrained to a grammar when `constraint` is set (the job owns it from here on;
+    /// with `thinking`, the answer after the thought), with a run-time LoRA `adapter` if given (rows of one
+    /// step may use different adapters). `forced`: tokens emitted first whatever the logits (tests).
     /// Parameter and context-window errors are thrown here; errors of the run itself reach `onDone`. The text arrives in `onPiece` (which steers, as in `Generator.generate`), the result
     /// in `onDone`, exactly once.
     public func submit(prompt: [Int], maxTokens: Int, sampling: SamplingParameters, constraint: TokenConstraint? = nil,
-                       adapter: ScaledAdapter? = nil,
+                       adapter: ScaledAdapter? = nil, thinking: ThinkingControl? = nil, forced: [Int] = [],
                        onPiece: @escaping PieceHandler, onDone: @escaping DoneHandler) throws(EngineError) {
         let state = try SequenceState(loaded: loaded, prompt: prompt, maxTokens: maxTokens, sampling: sampling,
-                                      capacity: contextLength, constraint: constraint)
+                                      capacity: contextLength, constraint: constraint, thinking: thinking, forced: forced)
         let job = BatchJob(state: state, onPiece: onPiece, onDone: onDone)
         job.adapter = adapter
         lock.lock()
