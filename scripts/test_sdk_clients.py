@@ -5,9 +5,15 @@ Starts the server on a free port with an API key, runs each check with the real 
 completions, FIM, embeddings, models, errors, graceful SIGTERM), prints one line per check and a closing
 'N passed, M failed' line; exits 1 on any failure. Installed by scripts/install-sdk-clients.sh.
 
+Then the thinking checks, on a second server: a tiny random Mistral model with the v13 Tekken tokenizer
+(scripts/make_mistral_tool_model.py), driven to think with forced tokens (BORA_TEST_FORCED_TOKENS, a test
+hook): OpenAI's SDK reads `reasoning_content`, Mistral's SDK its thinking chunks, whole and streamed, also
+with a forced tool call after the thought.
+
     scripts/test_sdk_clients.py [--bora .build/release/bora] [--model models/SmolLM2-135M-Instruct.Q4_1.gguf]
 """
 import argparse
+import os
 import signal
 import socket
 import subprocess
@@ -264,9 +270,111 @@ def mistral_errors(env):
     expect_status(lambda: env.mistral.chat.complete(model="mistral-large-latest", messages=[{"role": "user", "content": "hi"}]), 404)
 
 
-def start(bora, model, port, extra=()):
+THOUGHT = "Let me think: 2 and 2."
+ANSWER = "The answer is 4."
+thinking_checks = []
+
+
+def thinking_check(fn):
+    thinking_checks.append(fn)
+    return fn
+
+
+@thinking_check
+def openai_reasoning_content(env):
+    args = dict(model=env.model, messages=[{"role": "user", "content": "What is 2+2?"}], temperature=0, max_tokens=60)
+    m = env.openai.chat.completions.create(**args).choices[0].message
+    expect(m.content == ANSWER, f"content {m.content!r}")
+    expect(getattr(m, "reasoning_content", None) == THOUGHT, f"reasoning_content {m.model_extra}")
+    thought = answer = ""
+    for chunk in env.openai.chat.completions.create(stream=True, **args):
+        for c in chunk.choices:
+            thought += (c.delta.model_extra or {}).get("reasoning_content") or ""
+            answer += c.delta.content or ""
+    expect(thought == THOUGHT and answer == ANSWER, f"streamed thought {thought!r}, answer {answer!r}")
+
+
+@thinking_check
+def mistral_thinking_chunks(env):
+    from mistralai.client.models import TextChunk, ThinkChunk
+    args = dict(model=env.model, messages=[{"role": "user", "content": "What is 2+2?"}], temperature=0, max_tokens=60)
+    content = env.mistral.chat.complete(**args).choices[0].message.content
+    expect(isinstance(content, list) and len(content) == 2, f"content {content!r}")
+    think, text = content
+    expect(isinstance(think, ThinkChunk) and "".join(t.text for t in think.thinking) == THOUGHT, f"thinking {think!r}")
+    expect(isinstance(text, TextChunk) and text.text == ANSWER, f"text {text!r}")
+    thought = answer = ""
+    for event in env.mistral.chat.stream(**args):
+        for c in event.data.choices:
+            parts = c.delta.content if isinstance(c.delta.content, list) else [TextChunk(text=c.delta.content or "")]
+            for p in parts:
+                if isinstance(p, ThinkChunk):
+                    thought += "".join(t.text for t in p.thinking)
+                elif isinstance(p, TextChunk):
+                    answer += p.text
+    expect(thought == THOUGHT and answer == ANSWER, f"streamed thought {thought!r}, answer {answer!r}")
+
+
+@thinking_check
+def tool_call_after_thought(env):
+    import json
+    from mistralai.client.models import ThinkChunk
+    args = dict(model=env.model, messages=[{"role": "user", "content": "Weather in Rome?"}], temperature=0,
+                max_tokens=80, tools=[WEATHER])
+    o = env.openai.chat.completions.create(tool_choice="required", **args).choices[0]
+    expect(o.finish_reason == "tool_calls" and getattr(o.message, "reasoning_content", None) == THOUGHT, f"openai {o}")
+    expect("city" in json.loads(o.message.tool_calls[0].function.arguments), f"openai call {o.message.tool_calls}")
+    thought, calls = "", {}
+    for event in env.mistral.chat.stream(tool_choice="any", **args):
+        for c in event.data.choices:
+            for p in c.delta.content if isinstance(c.delta.content, list) else []:
+                if isinstance(p, ThinkChunk):
+                    thought += "".join(t.text for t in p.thinking)
+            expect(not isinstance(c.delta.content, str) or not c.delta.content, f"content {c.delta.content!r}")
+            for d in c.delta.tool_calls or []:
+                a = d.function.arguments
+                calls[d.index] = calls.get(d.index, "") + (a if isinstance(a, str) else json.dumps(a))
+    expect(thought == THOUGHT and "city" in json.loads(calls[0]), f"mistral stream: thought {thought!r}, calls {calls}")
+
+
+def thinking_model(bora):
+    """The tiny v13 model (made once in the temporary directory) and the forced tokens: [THINK] (rank 34),
+    the thought, [/THINK] (35), the answer, </s> (2)."""
+    import json
+    import tempfile
+    out = os.path.join(tempfile.gettempdir(), "bora-mistral-tool-tiny-tekken-v13-v1")
+    if not os.path.exists(os.path.join(out, "consolidated.safetensors")):
+        here = os.path.dirname(os.path.abspath(__file__))
+        subprocess.run([sys.executable, os.path.join(here, "make_mistral_tool_model.py"), "--tokenizer", "tekken-v13",
+                        "--out", out], check=True)
+
+    def ids(text):
+        r = subprocess.run([bora, "tokenize", "-m", out, "--text", text, "--no-bos"], check=True, capture_output=True, text=True)
+        return json.loads(r.stdout)
+    return out, [34] + ids(THOUGHT) + [35] + ids(ANSWER) + [2]
+
+
+def run_checks(base, selected):
+    import json
+    req = urllib.request.Request(base + "/v1/models", headers={"Authorization": f"Bearer {KEY}"})
+    model_id = json.loads(urllib.request.urlopen(req).read())["data"][0]["id"]
+    env = Env(base, model_id)
+    passed = failed = 0
+    for fn in selected:
+        try:
+            fn(env)
+            passed += 1
+            print(f"ok   {fn.__name__}", flush=True)
+        except Exception:
+            failed += 1
+            print(f"FAIL {fn.__name__}\n{traceback.format_exc()}", flush=True)
+    return passed, failed
+
+
+def start(bora, model, port, extra=(), env=None):
     proc = subprocess.Popen([bora, "serve", "--model", model, "--port", str(port), "--api-key", KEY, "--parallel", "2",
-                             "--context", "512", *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                             "--context", "512", *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=env)
     for _ in range(600):
         if proc.poll() is not None:
             sys.exit(f"bora serve exited with {proc.returncode}:\n{proc.stdout.read()}")
@@ -289,18 +397,7 @@ def main():
     base = f"http://127.0.0.1:{port}"
     passed = failed = 0
     try:
-        import json
-        req = urllib.request.Request(base + "/v1/models", headers={"Authorization": f"Bearer {KEY}"})
-        model_id = json.loads(urllib.request.urlopen(req).read())["data"][0]["id"]
-        env = Env(base, model_id)
-        for fn in checks:
-            try:
-                fn(env)
-                passed += 1
-                print(f"ok   {fn.__name__}", flush=True)
-            except Exception:
-                failed += 1
-                print(f"FAIL {fn.__name__}\n{traceback.format_exc()}", flush=True)
+        passed, failed = run_checks(base, checks)
         # Graceful shutdown: SIGTERM ends the server with status 0.
         proc.send_signal(signal.SIGTERM)
         try:
@@ -316,6 +413,14 @@ def main():
     finally:
         if proc.poll() is None:
             proc.kill()
+    model, forced = thinking_model(a.bora)
+    port = free_port()
+    proc = start(a.bora, model, port, env=dict(os.environ, BORA_TEST_FORCED_TOKENS=",".join(map(str, forced))))
+    try:
+        p, f = run_checks(f"http://127.0.0.1:{port}", thinking_checks)
+        passed, failed = passed + p, failed + f
+    finally:
+        proc.kill()
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 

@@ -77,7 +77,7 @@ extension BoraServer {
     }
 
     /// Where this request's thought goes: its `reasoning_format`, else the server's; `auto` resolved by the
-    /// client (Mistral's SDKs send a user agent naming "mistralai"; `prompt_mode` is Mistral's field).
+    /// client (Mistral's SDKs send `mistral-client-python/3.7.0` and the like; `prompt_mode` is Mistral's field).
     func reasoningFormat(_ f: JSONFields, userAgent: String?) throws(APIError) -> ReasoningFormat {
         var style = configuration.reasoningFormat
         if let name = try f.string("reasoning_format") {
@@ -87,7 +87,8 @@ extension BoraServer {
             style = s
         }
         guard style == .auto else { return style }
-        let mistral = userAgent?.lowercased().contains("mistralai") == true || f.value("prompt_mode").map { $0 != .null } == true
+        let agent = userAgent?.lowercased() ?? ""
+        let mistral = agent.contains("mistral-client") || agent.contains("mistralai") || f.value("prompt_mode").map { $0 != .null } == true
         return mistral ? .mistral : .openai
     }
 

@@ -54,8 +54,8 @@ public struct ServerConfiguration: Sendable {
 
 /// Where a thinking model's thought goes in chat answers.
 public enum ReasoningFormat: String, Sendable, CaseIterable {
-    /// By the client: Mistral's thinking chunks for Mistral's SDKs (or a request with Mistral's
-    /// `prompt_mode`), else OpenAI-style `reasoning_content`.
+    /// By the client: Mistral's thinking chunks for Mistral's SDKs (user agent `mistral-client-*`) and
+    /// requests with Mistral's `prompt_mode`, else OpenAI-style `reasoning_content`.
     case auto
     /// Left in the content, markers written out.
     case none

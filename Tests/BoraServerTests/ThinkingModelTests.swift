@@ -20,7 +20,7 @@ struct ThinkingModelTests {
     static let thought = "Let me think: 2 and 2."
     static let answer = "The answer is 4."
     /// What Mistral's Python SDK sends.
-    static let mistralHeaders: HTTPFields = [.contentType: "application/json", .userAgent: "speakeasy-sdk/python 3.7.0 2.935.1 1.0.0 mistralai"]
+    static let mistralHeaders: HTTPFields = [.contentType: "application/json", .userAgent: "mistral-client-python/3.7.0"]
 
     struct Script {
         let think: Int, unthink: Int, eos: Int, calls: Int, args: Int
