@@ -1,0 +1,113 @@
+import BoraEngine
+import BoraFormats
+import BoraServer
+import BoraTokenizers
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+
+/// Thinking through chat templates: SmolLM2 (the real model) with two of its unused added tokens renamed
+/// `<think>` and `</think>` and a thinking model's template (Qwen 3's, DeepSeek R1's), written once to the
+/// temporary directory. Forced tokens make it think; the server splits the thought the same way as
+/// Mistral's, including a prompt that already opened the thought (DeepSeek R1's `<think>\n`).
+@Suite("Thinking through chat templates", .serialized)
+struct TemplateThinkingTests {
+    static let thought = "Let me think: 2 and 2."
+    static let answer = "The answer is 4."
+    /// SmolLM2's `<gh_stars>` and `<issue_start>`, renamed.
+    static let think = 7, unthink = 8, imEnd = 2
+
+    static func model(_ template: String) throws -> LoadedModel {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bora-smollm2-think-\(template)-v1.gguf").path
+        if !FileManager.default.fileExists(atPath: path) {
+            let source = try GGUFFile(path: try TestPaths.smolLM2())
+            let jinja = try String(contentsOfFile: TestPaths.fixture("jinja/templates/\(template).jinja"), encoding: .utf8)
+            var metadata: [(String, GGUFValue)] = []
+            for key in source.metadataKeys {
+                guard var value = source.metadata[key] else { continue }
+                if key == "tokenizer.ggml.tokens", var tokens = value.array {
+                    tokens[think] = .string("<think>")
+                    tokens[unthink] = .string("</think>")
+                    value = .array(tokens)
+                } else if key == "tokenizer.ggml.token_type", var types = value.array {
+                    types[think] = .int32(4)  // user-defined: its text is part of the output
+                    types[unthink] = .int32(4)
+                    value = .array(types)
+                } else if key == "tokenizer.chat_template" {
+                    value = .string(jinja)
+                }
+                metadata.append((key, value))
+            }
+            let writer = try GGUFFileWriter(path: path, metadata: metadata, tensors: source.tensors.map {
+                GGUFFileWriter.TensorInfo(name: $0.name, shape: $0.shape, type: $0.type)
+            }, alignment: source.alignment)
+            for t in source.tensors { try writer.writeTensor(UnsafeRawBufferPointer(start: source.data(for: t), count: t.byteCount)) }
+            try writer.commit()
+        }
+        return try LoadedModel(path: path)
+    }
+
+    static func server(_ template: String, forced: ([Int], [Int]) -> [Int]) throws -> BoraServer {
+        let loaded = try model(template)
+        let tokenizer = try #require(loaded.tokenizer)
+        let thoughtIds = try tokenizer.encode(thought, addBos: false, parseSpecial: false)
+        let answerIds = try tokenizer.encode("\n\n" + answer, addBos: false, parseSpecial: false)
+        var c = ServerConfiguration()
+        c.port = 0
+        c.contextLength = 512
+        c.threads = 1
+        c.forcedTokens = forced(thoughtIds, answerIds)
+        var logger = Logger(label: "bora.test")
+        logger.logLevel = .warning
+        return try BoraServer(loaded: loaded, configuration: c, logger: logger)
+    }
+
+    static func body(stream: Bool, _ extra: String = "") -> String {
+        #"{"messages": [{"role": "user", "content": "What is 2+2?"}], "temperature": 0, "max_tokens": 40, "stream": \#(stream)\#(extra)}"#
+    }
+
+    @Test func markersAreFound() throws {
+        let tokenizer = try #require(try Self.model("qwen3-0.6b").tokenizer)
+        #expect(ThoughtMarkers.detect(tokenizer) == ThoughtMarkers(open: "<think>", close: "</think>", openToken: Self.think, closeToken: Self.unthink))
+    }
+
+    /// Qwen 3: the model opens the thought itself; `<think>` and `</think>` (whose text is output) are
+    /// dropped, and so is the layout around them.
+    @Test func qwen3ThoughtIsSplit() async throws {
+        let server = try Self.server("qwen3-0.6b") { t, a in [Self.think] + t + [Self.unthink] + a + [Self.imEnd] }
+        try await Application(router: server.makeRouter()).test(.router) { client in
+            let r = try await client.post("/v1/chat/completions", Self.body(stream: false))
+            let message = try r.json()["choices"]?.array?.first?["message"]
+            #expect(message?["reasoning_content"]?.string == Self.thought, "\(r.text)")
+            #expect(message?["content"]?.string == Self.answer, "\(r.text)")
+
+            let s = try await client.post("/v1/chat/completions", Self.body(stream: true))
+            let deltas = ThinkingModelTests.deltas(s)
+            #expect(deltas.compactMap { $0["reasoning_content"]?.string }.joined() == Self.thought, "\(s.text)")
+            #expect(deltas.compactMap { $0["content"]?.string }.joined() == Self.answer, "\(s.text)")
+            #expect(!s.text.contains("think>"))
+        }
+    }
+
+    /// DeepSeek R1's template can end the prompt inside the thought (`<think>\n`): the output is thought
+    /// until `</think>`. Left closed (its default here), the output is all answer.
+    @Test func deepSeekPromptOpensTheThought() async throws {
+        let server = try Self.server("deepseek-r1-distill-qwen-32b") { t, a in t + [Self.unthink] + a + [Self.imEnd] }
+        try await Application(router: server.makeRouter()).test(.router) { client in
+            let r = try await client.post("/v1/chat/completions", Self.body(stream: false, #", "chat_template_kwargs": {"enable_thinking": true}"#))
+            let message = try r.json()["choices"]?.array?.first?["message"]
+            #expect(message?["reasoning_content"]?.string == Self.thought, "\(r.text)")
+            #expect(message?["content"]?.string == Self.answer, "\(r.text)")
+            #expect(try r.json()["usage"]?["completion_tokens_details"]?["reasoning_tokens"] != nil)
+        }
+        let plain = try Self.server("deepseek-r1-distill-qwen-32b") { _, a in a + [Self.imEnd] }
+        try await Application(router: plain.makeRouter()).test(.router) { client in
+            let r = try await client.post("/v1/chat/completions", Self.body(stream: false))
+            let message = try r.json()["choices"]?.array?.first?["message"]
+            #expect(message?["reasoning_content"] == nil, "\(r.text)")
+            #expect(message?["content"]?.string == "\n\n" + Self.answer, "\(r.text)")
+        }
+    }
+}
