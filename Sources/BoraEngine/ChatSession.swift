@@ -10,8 +10,13 @@ public final class ChatSession {
     public var system: String?
     public var sampling: SamplingParameters
     public var maxTokens: Int
-    /// (role, content) pairs, user and assistant turns alternating.
+    /// (role, content) pairs, user and assistant turns alternating (answers without their thoughts).
     public private(set) var messages: [(role: String, content: String)] = []
+    /// How the model marks its thoughts; nil: it does not think.
+    public let thoughtMarkers: ThoughtMarkers?
+    /// Thinking switched on or off through the model's own mechanism (`reasoning_effort` "high" / "none":
+    /// v15's [MODEL_SETTINGS], a template's `enable_thinking`); nil: the model's default.
+    public private(set) var thinking: Bool?
 
     public init(loaded: LoadedModel, contextLength: Int, threads: Int, sampling: SamplingParameters, maxTokens: Int,
                 cacheType: KVCacheType = .f16) {
@@ -20,6 +25,20 @@ public final class ChatSession {
                                                                       cacheType: cacheType))
         self.sampling = sampling
         self.maxTokens = maxTokens
+        thoughtMarkers = loaded.tokenizer.flatMap { ThoughtMarkers.detect($0) }
+    }
+
+    /// Switches thinking on or off (nil: the model's default). Throws, naming the reason, when the model
+    /// has no thoughts or no switch for them.
+    public func setThinking(_ on: Bool?) throws(EngineError) {
+        guard let on else { thinking = nil; return }
+        guard thoughtMarkers != nil else { throw .invalidParameter("this model does not think (its vocabulary has no [THINK] or <think> token)") }
+        let previous = thinking
+        thinking = on
+        do { _ = try loaded.requireBundle().encodeRequest(json: request(adding: "test")) } catch {
+            thinking = previous
+            throw .invalidParameter("this model has no switch for its thinking (\(error))")
+        }
     }
 
     /// The request JSON of the conversation plus `next` as the last user turn.
@@ -28,22 +47,39 @@ public final class ChatSession {
         if let system { list.append(.object([("role", .string("system")), ("content", .string(system))])) }
         for m in messages { list.append(.object([("role", .string(m.role)), ("content", .string(m.content))])) }
         if let next { list.append(.object([("role", .string("user")), ("content", .string(next))])) }
-        return JSONValue.object([("messages", .array(list))]).dumps()
+        var pairs: [(String, JSONValue)] = [("messages", .array(list))]
+        if let thinking { pairs.append(("reasoning_effort", .string(thinking ? "high" : "none"))) }
+        return JSONValue.object(pairs).dumps()
     }
 
-    /// Answers `text`, streaming pieces to `onText`; the turn is kept in the history.
+    /// Answers `text`, streaming the answer to `onText` and a thinking model's thought to `onThought`; the
+    /// turn is kept in the history (the answer only).
     @discardableResult
-    public func respond(to text: String, shouldStop: () -> Bool = { false },
+    public func respond(to text: String, shouldStop: () -> Bool = { false }, onThought: (String) -> Void = { _ in },
                         onText: (String) -> Void) throws(EngineError) -> GenerationResult {
-        let prompt = try loaded.requireBundle().encodeRequest(json: request(adding: text)).tokens
+        let bundle = try loaded.requireBundle()
+        let prompt = try bundle.encodeRequest(json: request(adding: text)).tokens
         let room = generator.session.cache.contextLength - prompt.count
         guard room > 0 else {
             throw .model(.contextFull(needed: prompt.count + 1, capacity: generator.session.cache.contextLength))
         }
+        let control = thoughtMarkers?.control(prompt: prompt, tokenizer: bundle.tokenizer, budget: nil)
+        var splitter = thoughtMarkers.map { ThoughtSplitter(markers: $0, startsInside: control?.startsInside ?? false) }
+        var answer = ""
         let result = try generator.generate(prompt: prompt, maxTokens: min(maxTokens, room), sampling: sampling,
-                                            shouldStop: shouldStop, onText: onText)
+                                            thinking: control) { piece, token in
+            let parts: [ThoughtSplitter.Part] = if splitter != nil { splitter?.feed(piece, token: token) ?? [] } else { [.answer(piece)] }
+            for part in parts {
+                switch part {
+                case let .thought(t): onThought(t)
+                case let .answer(t) where !t.isEmpty: answer += t; onText(t)
+                case .answer: break
+                }
+            }
+            return shouldStop() ? .stop : .proceed
+        }.result
         messages.append(("user", text))
-        messages.append(("assistant", result.text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        messages.append(("assistant", answer.trimmingCharacters(in: .whitespacesAndNewlines)))
         return result
     }
 

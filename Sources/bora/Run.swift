@@ -16,8 +16,10 @@ struct Run: ParsableCommand {
         discussion: """
         In a terminal: type a message and press Enter; the answer streams. Arrow keys edit the line and recall
         earlier ones (kept in $BORA_HOME/history); a line ending in \\ or a block between lines of \"\"\" spans
-        several lines; /help lists the slash commands (/system, /set temperature 0.3, /reset, /save, /load, /bye).
-        Ctrl-C stops an answer; Ctrl-D or /bye leaves.
+        several lines; /help lists the slash commands (/system, /set temperature 0.3, /think on, /reset, /save,
+        /load, /bye). Ctrl-C stops an answer; Ctrl-D or /bye leaves. A thinking model's thought shows dimmed
+        before its answer (without a terminal only the answer is written); /think on|off switches thinking
+        where the model has a switch (Qwen 3's enable_thinking, Mistral's v15 reasoning effort).
 
         Examples:
           bora run                                  # the default model (smollm2)
@@ -30,6 +32,8 @@ struct Run: ParsableCommand {
     var model: String?
     @Argument(help: "A question: answer it and exit.") var question: String?
     @Option(help: "A system prompt.") var system: String?
+    @Option(help: ArgumentHelp("Switch a thinking model's thinking on or off (default: the model's own).", valueName: "on|off"))
+    var think: String?
     @Option(name: [.customLong("max-tokens"), .customShort("n")], help: "Most tokens per answer.") var maxTokens: Int = 512
     @Option(help: "Context size in tokens (default: the model's, at most 4096).") var context: Int?
     @OptionGroup var sampling: SamplingOptions
@@ -47,6 +51,10 @@ struct Run: ParsableCommand {
             let chat = ChatSession(loaded: loaded, contextLength: ctx, threads: threads.count,
                                    sampling: sampling.parameters, maxTokens: maxTokens, cacheType: cache.cacheType)
             chat.system = system
+            if let think {
+                guard let on = Self.onOff(think) else { throw EngineError.invalidParameter("--think takes on or off, got \(think)") }
+                try chat.setThinking(on)
+            }
             let interactive = isatty(STDIN_FILENO) == 1 && question == nil
             if !interactive {
                 let text = question ?? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
@@ -84,9 +92,16 @@ struct Run: ParsableCommand {
             }
             interrupted.store(false, ordering: .relaxed)
             do {
-                let r = try chat.respond(to: text, shouldStop: { interrupted.load(ordering: .relaxed) }) { emit($0) }
+                var thinking = false
+                try chat.respond(to: text, shouldStop: { interrupted.load(ordering: .relaxed) }, onThought: { t in
+                    emit((thinking ? "" : Self.dim) + t)
+                    thinking = true
+                }, onText: { t in
+                    if thinking { emit(Self.undim + "\n\n"); thinking = false }
+                    emit(t)
+                })
+                if thinking { emit(Self.undim) }
                 emit(interrupted.load(ordering: .relaxed) ? " ^C\n" : "\n")
-                _ = r
             } catch {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             }
@@ -103,6 +118,7 @@ struct Run: ParsableCommand {
             print("""
             /system TEXT        set the system prompt (and start over)
             /set NAME VALUE     temperature, top_k, top_p, min_p, repeat_penalty, seed, max_tokens
+            /think on|off|auto  switch a thinking model's thinking (auto: the model's default)
             /reset              forget the conversation
             /save FILE          save the conversation as JSON
             /load FILE          load a saved conversation
@@ -124,12 +140,28 @@ struct Run: ParsableCommand {
         case "/load" where parts.count > 1:
             try chat.load(from: parts[1])
             print("loaded \(chat.messages.count) messages")
+        case "/think" where parts.count == 2:
+            let on = Self.onOff(parts[1])
+            guard on != nil || parts[1] == "auto" else {
+                print("/think takes on, off or auto")
+                return true
+            }
+            do {
+                try chat.setThinking(on)
+                print(on.map { "thinking \($0 ? "on" : "off")" } ?? "thinking: the model's default")
+            } catch { print("error: \(error)") }
         case "/set" where parts.count == 3:
             do { try set(parts[1], parts[2], chat) } catch { print("error: \(error)") }
         default:
             print("unknown command \(parts[0]): /help lists them")
         }
         return true
+    }
+
+    static let dim = "\u{1B}[2m", undim = "\u{1B}[0m"
+
+    static func onOff(_ text: String) -> Bool? {
+        switch text { case "on", "true", "1": true; case "off", "false", "0": false; default: nil }
     }
 
     func set(_ name: String, _ value: String, _ chat: ChatSession) throws {

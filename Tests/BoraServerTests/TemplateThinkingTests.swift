@@ -111,3 +111,34 @@ struct TemplateThinkingTests {
         }
     }
 }
+
+/// `bora run`'s conversation on a thinking model: the thought goes to its own callback and stays out of
+/// the history; /think switches it through the template.
+@Suite("Chat session thinking", .serialized)
+struct ChatSessionThinkingTests {
+    @Test func thoughtIsKeptApartFromTheAnswer() throws {
+        let loaded = try TemplateThinkingTests.model("deepseek-r1-distill-qwen-32b")
+        let chat = ChatSession(loaded: loaded, contextLength: 256, threads: 1, sampling: .greedy, maxTokens: 6)
+        try chat.setThinking(true)  // the prompt ends inside the thought: "<think>\n"
+        var thought = "", answer = ""
+        try chat.respond(to: "Hi", onThought: { thought += $0 }, onText: { answer += $0 })
+        #expect(!thought.isEmpty)
+        #expect(answer.isEmpty)
+        #expect(chat.messages.last?.content == "")
+
+        try chat.setThinking(false)  // "<think>\n</think>": all answer
+        thought = ""
+        try chat.respond(to: "Hi", onThought: { thought += $0 }, onText: { answer += $0 })
+        #expect(thought.isEmpty)
+        #expect(!answer.isEmpty)
+    }
+
+    @Test func modelsWithoutThoughtsOrSwitchSayWhy() throws {
+        let plain = ChatSession(loaded: try ServerFixture.loaded.get(), contextLength: 128, threads: 1, sampling: .greedy, maxTokens: 4)
+        #expect(throws: EngineError.self) { try plain.setThinking(true) }
+        let v13 = try #require(ThinkingModelTests.models["tekken-v13"]).get()
+        let mistral = ChatSession(loaded: v13, contextLength: 128, threads: 1, sampling: .greedy, maxTokens: 4)
+        #expect(throws: EngineError.self) { try mistral.setThinking(true) }
+        #expect(mistral.thinking == nil)
+    }
+}
