@@ -64,8 +64,8 @@ struct TemplateThinkingTests {
         return try BoraServer(loaded: loaded, configuration: c, logger: logger)
     }
 
-    static func body(stream: Bool, _ extra: String = "") -> String {
-        #"{"messages": [{"role": "user", "content": "What is 2+2?"}], "temperature": 0, "max_tokens": 40, "stream": \#(stream)\#(extra)}"#
+    static func body(stream: Bool, _ extra: String = "", maxTokens: Int = 40) -> String {
+        #"{"messages": [{"role": "user", "content": "What is 2+2?"}], "temperature": 0, "max_tokens": \#(maxTokens), "stream": \#(stream)\#(extra)}"#
     }
 
     @Test func markersAreFound() throws {
@@ -88,6 +88,34 @@ struct TemplateThinkingTests {
             #expect(deltas.compactMap { $0["reasoning_content"]?.string }.joined() == Self.thought, "\(s.text)")
             #expect(deltas.compactMap { $0["content"]?.string }.joined() == Self.answer, "\(s.text)")
             #expect(!s.text.contains("think>"))
+        }
+    }
+
+    /// Qwen 3 calling a tool after thinking: the call is read from the answer's text (Hermes format) and
+    /// streams as deltas; neither the thought nor `<tool_call>` reaches the content.
+    @Test func qwen3ToolCallAfterTheThought() async throws {
+        let loaded = try Self.model("qwen3-0.6b")
+        let tokenizer = try #require(loaded.tokenizer)
+        let call = try tokenizer.encode("\n\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Rome\", \"unit\": \"c\"}}\n</tool_call>",
+                                        addBos: false, parseSpecial: false)
+        let server = try Self.server("qwen3-0.6b") { t, _ in [Self.think] + t + [Self.unthink] + call + [Self.imEnd] }
+        let tools = #", "tools": [\#(MistralToolModelTests.weather)]"#
+        try await Application(router: server.makeRouter()).test(.router) { client in
+            let r = try await client.post("/v1/chat/completions", Self.body(stream: false, tools, maxTokens: 120))
+            let choice = try r.json()["choices"]?.array?.first
+            #expect(choice?["finish_reason"]?.string == "tool_calls", "\(r.text)")
+            #expect(choice?["message"]?["reasoning_content"]?.string == Self.thought)
+            #expect(choice?["message"]?["content"] == .null, "\(r.text)")
+            let first = try #require(choice?["message"]?["tool_calls"]?.array?.first)
+            #expect(first["function"]?["name"]?.string == "get_weather")
+            try MistralToolModelTests.checkArguments(first["function"]?["arguments"]?.string)
+
+            let s = try await client.post("/v1/chat/completions", Self.body(stream: true, tools, maxTokens: 120))
+            let deltas = ThinkingModelTests.deltas(s)
+            #expect(deltas.compactMap { $0["reasoning_content"]?.string }.joined() == Self.thought, "\(s.text)")
+            #expect(deltas.allSatisfy { ($0["content"]?.string ?? "").isEmpty }, "\(s.text)")
+            let calls = deltas.compactMap { $0["tool_calls"]?.array }.flatMap { $0 }
+            try MistralToolModelTests.checkArguments(calls.compactMap { $0["function"]?["arguments"]?.string }.joined())
         }
     }
 
