@@ -72,15 +72,23 @@ struct ThoughtSplitterTests {
 struct ThinkingControlTests {
     /// Inside a thought from the start, with a budget of 3: three free tokens, then the close forced, then
     /// a constrained answer that is valid JSON (the grammar applies after the thought only).
-    @Test func budgetClosesTheThoughtAndTheConstraintFollowsIt() throws {
+    static let schema = #"{"type":"object","properties":{"color":{"enum":["red","blue"]}},"required":["color"]}"#
+
+    /// SmolLM2 asked for a color as JSON, constrained to `schema`, with `thinking`.
+    static func generate(_ thinking: ThinkingControl) throws -> (GenerationResult, LoadedModel) {
         let loaded = try LoadedModel(path: try TestPaths.smolLM2())
         let prompt = try loaded.requireBundle().encodeUserPrompt("A color as JSON.")
-        let schema = try JSONValue(parsing: #"{"type":"object","properties":{"color":{"enum":["red","blue"]}},"required":["color"]}"#)
-        let constraint = try TokenConstraint(grammar: try JSONSchemaCompiler.grammar(schema: schema), trie: try loaded.tokenTrie())
+        let constraint = try TokenConstraint(grammar: try JSONSchemaCompiler.grammar(schema: try JSONValue(parsing: schema)),
+                                             trie: try loaded.tokenTrie())
         let session = DecoderSession(model: loaded.model, contextLength: prompt.count + 40, threads: 2)
-        let thinking = ThinkingControl(open: 7, close: 8, startsInside: true, budget: 3)
         let result = try Generator(loaded: loaded, session: session)
             .generate(prompt: prompt, maxTokens: 40, sampling: .greedy, constraint: constraint, thinking: thinking) { _, _ in .proceed }.result
+        return (result, loaded)
+    }
+
+    @Test func budgetClosesTheThoughtAndTheConstraintFollowsIt() throws {
+        let (result, loaded) = try Self.generate(ThinkingControl(open: 7, close: 8, startsInside: true, budget: 3))
+        let schema = try JSONValue(parsing: Self.schema)
         #expect(result.reasoningTokens == 3)
         #expect(result.tokens.count > 4 && result.tokens[3] == 8, "\(result.tokens)")
         let answer = try loaded.requireBundle().tokenizer.decode(Array(result.tokens.dropFirst(4)))
@@ -90,14 +98,7 @@ struct ThinkingControlTests {
 
     /// Without a thought the answer is constrained from the first token (the model did not open one).
     @Test func noThoughtConstrainedFromTheStart() throws {
-        let loaded = try LoadedModel(path: try TestPaths.smolLM2())
-        let prompt = try loaded.requireBundle().encodeUserPrompt("A color as JSON.")
-        let schema = try JSONValue(parsing: #"{"type":"object","properties":{"color":{"enum":["red","blue"]}},"required":["color"]}"#)
-        let constraint = try TokenConstraint(grammar: try JSONSchemaCompiler.grammar(schema: schema), trie: try loaded.tokenTrie())
-        let session = DecoderSession(model: loaded.model, contextLength: prompt.count + 40, threads: 2)
-        let result = try Generator(loaded: loaded, session: session)
-            .generate(prompt: prompt, maxTokens: 40, sampling: .greedy, constraint: constraint,
-                      thinking: ThinkingControl(open: 7, close: 8)) { _, _ in .proceed }.result
+        let (result, _) = try Self.generate(ThinkingControl(open: 7, close: 8))
         #expect(result.reasoningTokens == 0)
         #expect((try? JSONValue(parsing: result.text)) != nil, "\(result.text)")
     }
