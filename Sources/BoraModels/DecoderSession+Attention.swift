@@ -1,4 +1,5 @@
 import BoraKernels
+import Foundation
 
 /// Attention over the KV cache: the tiled kernel (keys split over the threads when there are too few runs),
 /// its reference and the hook comparing them, and the cache writes.
@@ -25,6 +26,7 @@ extension DecoderSession {
         }
         switch cacheType {
         case .f16:
+            if attentionByBlocks(layer: l, tokens: n, caches: caches, cachedBelow: cachedBelow, positions: positions) { return }
             attention(layer: l, tokens: n, caches: caches, cachedBelow: cachedBelow, positions: positions,
                       ownKeys: UnsafePointer(s.k16), ownValues: UnsafePointer(s.v16))
         case .f32:
@@ -78,6 +80,54 @@ extension DecoderSession {
                                  spans: spans(t, h / group), out: att + t * c.queryDim + h * hd)
             }
         }
+    }
+
+    /// Tokens per block of the block kernel (`attentionByBlocks`), and the fewest tokens it is used for.
+    static let attentionBlock = 16, attentionBlockFrom = 8
+    /// False when the environment sets `BORA_BLOCK_ATTENTION=0` (an A/B switch for benchmarks). Read once.
+    static let useBlockAttention: Bool = ProcessInfo.processInfo.environment["BORA_BLOCK_ATTENTION"] != "0"
+
+    /// `attention` for a chunk of one sequence (prefill) with an F16 cache, a block of tokens at a time: each
+    /// tile of 16 keys is converted once for every query vector of the block (`Attention.attendBlock`), where
+    /// the per-row kernel reads and converts the whole history again for every token. For chunks of at least
+    /// `attentionBlockFrom` tokens at consecutive positions right after the cached ones, on a CPU with the C
+    /// kernels, where no rolling buffer has wrapped (no window, or one the chunk's positions stay inside).
+    /// Returns false (nothing done) otherwise.
+    func attentionByBlocks(layer l: Int, tokens n: Int, caches: [KVCache], cachedBelow: [Int], positions: [Int]) -> Bool {
+        let c = model.config
+        let hd = c.headDim, group = c.headCount / c.headCountKV
+        guard Self.useBlockAttention, n >= Self.attentionBlockFrom, Attention.blockAvailable, hd % 16 == 0,
+              caches.count == 1, cachedBelow.count == 1, let cache = caches.first, let p0 = cachedBelow.first,
+              positions.count == n, positions.enumerated().allSatisfy({ $0.element == p0 + $0.offset }) else { return false }
+        if let window = c.window(layer: l), p0 + n > window { return false }
+        let pos = positions.map { Int32($0) }
+        let scale = c.effectiveAttentionScale, kvDim = c.kvDim, queryDim = c.queryDim
+        let q = UnsafePointer(s.q), att = s.att, k = UnsafePointer(s.k16), v = UnsafePointer(s.v16)
+        let blocks = (n + Self.attentionBlock - 1) / Self.attentionBlock, jobs = blocks * c.headCountKV
+        let threads = pool.threadCount, scratchCount = Attention.blockScratch(headDim: hd, tokens: Self.attentionBlock, heads: group)
+        pos.withUnsafeBufferPointer { posBuffer in
+            let positionsBase = posBuffer.baseAddress.unsafelyUnwrapped
+            pool.run { thread in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: scratchCount) { scratch in
+                    for job in (jobs * thread / threads)..<(jobs * (thread + 1) / threads) {
+                        let g = job % c.headCountKV, b = job / c.headCountKV
+                        let t0 = b * Self.attentionBlock, tokens = min(Self.attentionBlock, n - t0)
+                        var spans: [(Attention.Span<Float16>, first: Int)] = []
+                        if p0 > 0 {
+                            spans.append((Attention.Span(keys: UnsafePointer(cache.keys(Float16.self, layer: l, head: g, position: 0)),
+                                                         values: UnsafePointer(cache.values(Float16.self, layer: l, head: g, position: 0)),
+                                                         count: p0, rowStride: hd), first: 0))
+                        }
+                        spans.append((Attention.Span(keys: k + g * hd, values: v + g * hd, count: t0 + tokens, rowStride: kvDim), first: p0))
+                        Attention.attendBlock(queries: q + t0 * queryDim + g * group * hd, queryStride: queryDim, tokens: tokens,
+                                              heads: group, headDim: hd, positions: positionsBase + t0, window: 0, scale: scale,
+                                              spans: spans, out: att + t0 * queryDim + g * group * hd, outStride: queryDim,
+                                              scratch: scratch.baseAddress.unsafelyUnwrapped)
+                    }
+                }
+            }
+        }
+        return true
     }
 
     /// True when there are too few (token, KV head) runs to keep every thread busy (decoding one token of a

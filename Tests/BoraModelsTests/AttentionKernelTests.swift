@@ -5,8 +5,8 @@ import Testing
 /// The decoder's tiled attention (`Attention.attend` per KV-head group) against its reference loop
 /// (`referenceAttention`: one head at a time, whole softmax): chunked prefill with cached and own keys,
 /// single-token decode, and batched decode (one row per cache), with and without a window shorter than the
-/// sequence (the rolling buffer wraps), KV groups of 1, 2, 3 and 5 heads (5: two passes of the kernel), odd
-/// head sizes, 1 and 3 threads (thread ranges cut through groups), decode steps past 8 keys with the keys
+/// sequence (the rolling buffer wraps), KV groups of 1, 2, 3, 5 and 6 heads (5: two passes of the kernel), odd
+/// head sizes, head sizes of 16 and 32 whose F16 prefill chunks take the block kernel (`attentionByBlocks`), 1 and 3 threads (thread ranges cut through groups), decode steps past 8 keys with the keys
 /// split over the threads (`splitAttentionFrom`), with an F32 and an F16 cache. F32: whole-model logits
 /// within 1e-4. Both: at every layer the kernel's output against the reference's from the same inputs
 /// (`attentionCheck`) within 2e-5 of the row's largest output (F16 logits are not compared across the two
@@ -63,6 +63,10 @@ import Testing
         Shape(embedding: 60, heads: 6, kvHeads: 2, window: 9, threads: 1),
         Shape(embedding: 90, heads: 5, kvHeads: 1, window: 11, threads: 3),
         Shape(embedding: 90, heads: 5, kvHeads: 1, window: nil, threads: 1),
+        // Head sizes of 16 and 32: an F16 cache's prefill chunks of 8 or more take the block kernel.
+        Shape(embedding: 64, heads: 4, kvHeads: 2, window: nil, threads: 3),
+        Shape(embedding: 192, heads: 12, kvHeads: 2, window: nil, threads: 2),
+        Shape(embedding: 64, heads: 2, kvHeads: 1, window: 40, threads: 1),
     ], KVCacheType.allCases)
     func tinyModelsMatchReference(_ shape: Shape, _ type: KVCacheType) throws {
         let model = try DecoderModel(path: try tinyLlamaFile(embedding: shape.embedding, heads: shape.heads,

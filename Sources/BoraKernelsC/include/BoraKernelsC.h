@@ -53,4 +53,19 @@ void bora_quantize_q8(const float *x, long blocks, void *dst, int with_sum);
 void bora_gemm_k_lo(int kind, const void *w, long nb, long row_begin, long row_end,
                     const void *x, long x_stride, long tokens, float *y, long y_stride);
 
+/// Attention of a block of query vectors over one span of fp16 key and value rows (a prefill chunk over a
+/// long cache: attention_block.c), an online softmax carried across calls. Query vector (t, h), t < tokens,
+/// h < heads, is at `q + t * q_stride + h * hd`; its unnormalized output at `out + t * o_stride + h * hd`,
+/// its running max and sum at m[t * heads + h], l[...] (start: out 0, m -INFINITY, l 0; after the last
+/// span divide out by l: `bora_attn_finish`). Key/value row j (< count) is at `k + j * row_stride`,
+/// `v + j * row_stride`, position first + j; token t sees positions pos[t] - window < p <= pos[t] (window
+/// 0: all up to pos[t]). hd a multiple of 16. `scratch`: 64 * hd + 32 floats. Only call when
+/// `bora_cpu_has_vnni()` returned 1.
+void bora_attn_f16_block(const float *q, long q_stride, int tokens, int heads, int hd, const int *pos, int window,
+                         float scale, const unsigned short *k, const unsigned short *v, long row_stride, int count,
+                         int first, float *out, long o_stride, float *m, float *l, float *scratch);
+
+/// out /= l for each query vector of `bora_attn_f16_block` (a vector that saw no key is left 0).
+void bora_attn_finish(int tokens, int heads, int hd, float *out, long o_stride, const float *l);
+
 #endif
