@@ -3,7 +3,8 @@ import BoraTokenizers
 import Foundation
 
 /// A conversation with a model: the messages so far, an optional system prompt, and sampling settings.
-/// Each turn is encoded whole in the model's chat format and generated from a fresh cache.
+/// Each turn is encoded whole in the model's chat format; the cache keeps what the previous turn left, so only
+/// the part of the prompt after the prefix they share is evaluated (`GenerationResult.cachedPromptTokens`).
 public final class ChatSession {
     public let loaded: LoadedModel
     public let generator: Generator
@@ -17,6 +18,8 @@ public final class ChatSession {
     /// Thinking switched on or off through the model's own mechanism (`reasoning_effort` "high" / "none":
     /// v15's [MODEL_SETTINGS], a template's `enable_thinking`); nil: the model's default.
     public private(set) var thinking: Bool?
+    /// The tokens whose keys and values the cache holds (the last turn's prompt and answer).
+    private var cached: [Int] = []
 
     public init(loaded: LoadedModel, contextLength: Int, threads: Int, sampling: SamplingParameters, maxTokens: Int,
                 cacheType: KVCacheType = .f16) {
@@ -67,7 +70,7 @@ public final class ChatSession {
         var splitter = thoughtMarkers.map { ThoughtSplitter(markers: $0, startsInside: control?.startsInside ?? false) }
         var answer = ""
         let result = try generator.generate(prompt: prompt, maxTokens: min(maxTokens, room), sampling: sampling,
-                                            thinking: control) { piece, token in
+                                            thinking: control, cached: cached) { piece, token in
             let parts: [ThoughtSplitter.Part] = if splitter != nil { splitter?.feed(piece, token: token) ?? [] } else { [.answer(piece)] }
             for part in parts {
                 switch part {
@@ -78,6 +81,7 @@ public final class ChatSession {
             }
             return shouldStop() ? .stop : .proceed
         }.result
+        cached = Array((prompt + result.tokens).prefix(generator.session.cache.count))
         messages.append(("user", text))
         messages.append(("assistant", answer.trimmingCharacters(in: .whitespacesAndNewlines)))
         return result

@@ -27,14 +27,26 @@ extension Generator {
     /// at most one more forward step. With a `constraint`, only tokens that keep the output a string of its
     /// grammar are sampled (a logits mask), and end-of-generation only once the output is complete; with
     /// `thinking`, a thought before the answer is free and its budget enforced (`ThinkingControl`).
+    ///
+    /// `cached`: the tokens whose keys and values the session's cache holds (from an earlier call: its prompt
+    /// and generated tokens, the first `session.cache.count`). The prefix they share with `prompt` is kept and
+    /// only the rest evaluated (`GenerationResult.cachedPromptTokens`), unless a rolling buffer has wrapped.
     public func generate(prompt: [Int], maxTokens: Int, sampling: SamplingParameters,
-                         constraint: TokenConstraint? = nil, thinking: ThinkingControl? = nil,
+                         constraint: TokenConstraint? = nil, thinking: ThinkingControl? = nil, cached: [Int] = [],
                          onPiece: (_ text: String, _ token: Int) -> GenerationControl) throws(EngineError) -> SteeredGenerationResult {
         var state = try SequenceState(loaded: loaded, prompt: prompt, maxTokens: maxTokens, sampling: sampling,
                                       capacity: session.cache.contextLength, constraint: constraint, thinking: thinking)
         func steer(_ text: String, _ token: Int, _: TokenLogprob?) -> GenerationControl { onPiece(text, token) }
-        session.reset()
-        var logits = try evaluate(prompt)
+        // The shared prefix, short of the whole prompt (its last token is evaluated for the first logits).
+        var shared = 0
+        let limit = min(cached.count, session.cache.count, prompt.count - 1)
+        while shared < limit, cached[shared] == prompt[shared] { shared += 1 }
+        if shared == 0 || !session.cache.truncate(to: shared) {
+            shared = 0
+            session.reset()
+        }
+        state.cachedPromptTokens = shared
+        var logits = try evaluate(Array(prompt[shared...]))
         state.prefilled = Clock.now()
         while let token = try logits.withUnsafeBufferPointer({ (row) throws(EngineError) in try state.advance(row, onPiece: steer) }) {
             logits = try evaluate([token])

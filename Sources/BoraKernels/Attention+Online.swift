@@ -25,15 +25,37 @@ extension Attention {
             }
         }
 
-        /// All rows of `span`, a tile at a time.
-        @inline(__always)
-        mutating func add(_ span: Span<E>) {
-            var i = 0
-            while i < span.count {
-                let n = Swift.min(tile, span.count &- i)
-                add(keys: span.keys + i &* span.rowStride, values: span.values + i &* span.rowStride,
-                    rowStride: span.rowStride, count: n)
-                i &+= n
+        /// All rows of the three spans taken in order, in tiles of `tile` rows counted from the first row
+        /// whichever span they are in: a tile across a span boundary is gathered into `gather` (2 x tile x
+        /// headDim elements). So the tiles, and with them the rounding of the online softmax, depend only on
+        /// which keys a row sees, not on how they are split between the cache and a chunk's own keys: with an
+        /// F32 cache, a prompt evaluated after a reused prefix gives the same outputs as evaluated whole.
+        mutating func add(_ spans: (Span<E>, Span<E>, Span<E>), gather: UnsafeMutablePointer<E>) {
+            @inline(__always) func all(_ i: Int) -> Span<E> { i == 0 ? spans.0 : i == 1 ? spans.1 : spans.2 }
+            let total = spans.0.count &+ spans.1.count &+ spans.2.count
+            var start = 0
+            while start < total {
+                let n = Swift.min(tile, total &- start)
+                var skip = start, index = 0
+                while index < 2, skip >= all(index).count { skip &-= all(index).count; index &+= 1 }
+                let span = all(index)
+                if skip &+ n <= span.count {
+                    add(keys: span.keys + skip &* span.rowStride, values: span.values + skip &* span.rowStride,
+                        rowStride: span.rowStride, count: n)
+                } else {
+                    let hd = headDim, values = gather + tile &* hd
+                    var row = 0, s = index, at = skip
+                    while row < n {
+                        if at >= all(s).count { s &+= 1; at = 0; continue }
+                        let src = all(s)
+                        (gather + row &* hd).update(from: src.keys + at &* src.rowStride, count: hd)
+                        (values + row &* hd).update(from: src.values + at &* src.rowStride, count: hd)
+                        row &+= 1
+                        at &+= 1
+                    }
+                    add(keys: UnsafePointer(gather), values: UnsafePointer(values), rowStride: hd, count: n)
+                }
+                start &+= n
             }
         }
 

@@ -110,17 +110,16 @@ public enum Attention {
         let spans = job.spans, hd = job.headDim, heads = job.heads
         precondition(spans.0.count >= 0 && spans.1.count >= 0 && spans.2.count >= 0, "negative span length")
         precondition(spans.0.count + spans.1.count + spans.2.count > 0, "attention over no rows")
+        withUnsafeTemporaryAllocation(of: E.self, capacity: 2 &* tile &* hd) { gatherBuffer in
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 &* tile &+ 4) { buf in
-            let scores = buf.baseAddress.unsafelyUnwrapped
+            let scores = buf.baseAddress.unsafelyUnwrapped, gather = gatherBuffer.baseAddress.unsafelyUnwrapped
             var h0 = 0
             while h0 < heads {
                 let hn = Swift.min(4, heads &- h0)
                 var state = Online<E>(q: job.queries + h0 &* hd, out: job.out + h0 &* hd, heads: hn, headDim: hd,
                                       scale: job.scale, scores: scores)
                 state.begin()
-                state.add(spans.0)
-                state.add(spans.1)
-                state.add(spans.2)
+                state.add(spans, gather: gather)
                 if let stats = job.stats {
                     for h in 0..<hn {
                         stats[2 &* (h0 &+ h)] = state.m[h]
@@ -131,6 +130,7 @@ public enum Attention {
                 }
                 h0 &+= hn
             }
+        }
         }
     }
 
