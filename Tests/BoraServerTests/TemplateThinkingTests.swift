@@ -170,30 +170,3 @@ struct ChatSessionThinkingTests {
         #expect(mistral.thinking == nil)
     }
 }
-
-/// The chat session keeps the cache between turns: a turn evaluates only what follows the prefix it shares
-/// with the last one, and with an F32 cache the answer equals a cold start's token for token.
-@Suite("Chat session cache reuse", .serialized)
-struct ChatSessionReuseTests {
-    @Test func warmTurnEqualsColdTurn() throws {
-        let loaded = try ServerFixture.loaded.get()
-        let warm = ChatSession(loaded: loaded, contextLength: 512, threads: 2, sampling: .greedy, maxTokens: 24, cacheType: .f32)
-        let first = try warm.respond(to: "Name a color.") { _ in }
-        #expect(first.cachedPromptTokens == nil)
-        let second = try warm.respond(to: "And a fruit?") { _ in }
-        let reused = try #require(second.cachedPromptTokens)
-        #expect(reused >= first.promptTokens.count, "the whole first prompt is reused, got \(reused) of \(first.promptTokens.count)")
-
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bora-chat-reuse-\(getpid()).json").path
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        let saved = ChatSession(loaded: loaded, contextLength: 512, threads: 2, sampling: .greedy, maxTokens: 24, cacheType: .f32)
-        try saved.respond(to: "Name a color.") { _ in }
-        try saved.save(to: file)
-        let cold = ChatSession(loaded: loaded, contextLength: 512, threads: 2, sampling: .greedy, maxTokens: 24, cacheType: .f32)
-        try cold.load(from: file)
-        let again = try cold.respond(to: "And a fruit?") { _ in }
-        #expect(again.cachedPromptTokens == nil)
-        #expect(again.promptTokens == second.promptTokens)
-        #expect(again.tokens == second.tokens, "warm \(second.text) / cold \(again.text)")
-    }
-}
