@@ -72,6 +72,26 @@ public final class KVCache: @unchecked Sendable {
         return true
     }
 
+    /// Makes this cache hold the first `n` positions of `other` (a cache of the same shape), copied, so a
+    /// sequence can start from a prefix another cache holds without taking that cache away. False (and
+    /// nothing changes) when the shapes differ, `n` is beyond `other.count`, or one of `other`'s rolling
+    /// buffers has wrapped.
+    public func copyPrefix(of other: KVCache, count n: Int) -> Bool {
+        guard other.slots == slots, other.kvHeads == kvHeads, other.headDim == headDim, other.type == type,
+              other.valuesAreKeys == valuesAreKeys, n >= 0, n <= other.count, other.slots.allSatisfy({ other.count <= $0 }) else {
+            return false
+        }
+        let copies = valuesAreKeys ? 1 : 2, rowBytes = headDim * type.elementBytes
+        for (l, s) in slots.enumerated() {
+            for block in 0..<(copies * kvHeads) {
+                let offset = block * s * rowBytes
+                (storage[l] + offset).copyMemory(from: other.storage[l] + offset, byteCount: n * rowBytes)
+            }
+        }
+        count = n
+        return true
+    }
+
     /// Bytes in use for `positions` positions.
     public func bytes(forPositions positions: Int) -> Int {
         Self.bytes(kvDim: kvDim, windows: slots, positions: positions, type: type, valuesAreKeys: valuesAreKeys)

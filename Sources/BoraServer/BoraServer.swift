@@ -38,7 +38,7 @@ public final class BoraServer: Sendable {
         card = ModelCard(loaded: loaded, contextLength: context)
         let threads = configuration.threads ?? ProcessInfo.processInfo.activeProcessorCount
         engine = BatchGenerator(loaded: loaded, contextLength: context, sequences: configuration.parallel, threads: threads,
-                                cacheType: configuration.cacheType)
+                                cacheType: configuration.cacheType, cacheRAM: configuration.cacheRAM)
         pool = SlotPool(slots: configuration.parallel, queueLimit: configuration.queueLimit)
         trie = LazyTokenTrie(loaded)
         thoughtMarkers = loaded.tokenizer.flatMap { ThoughtMarkers.detect($0) }
@@ -54,6 +54,9 @@ public final class BoraServer: Sendable {
         router.get("/metrics") { [self] _, _ in
             metrics.queueDepth.set(Double(await pool.queued))
             metrics.activeSlots.set(Double(await pool.active))
+            let parked = engine.parked
+            metrics.cacheBytes.set(Double(parked.bytes))
+            metrics.cacheEntries.set(Double(parked.entries))
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition())))

@@ -127,6 +127,8 @@ extension SlotPool {
                 }
                 let r = steered.result
                 metrics.promptTokens.increment(by: Int64(r.promptTokens.count))
+                metrics.promptTokensCached.increment(by: Int64(r.cachedPromptTokens ?? 0))
+                metrics.promptTokensEvaluated.increment(by: Int64(r.promptTokens.count - (r.cachedPromptTokens ?? 0)))
                 metrics.generatedTokens.increment(by: Int64(r.tokens.count))
                 logger.info("generation finished", metadata: [
                     "request_id": "\(job.requestId)", "slot": "\(slot.index)", "prompt_tokens": "\(r.promptTokens.count)",

@@ -18,6 +18,10 @@ public struct ServerConfiguration: Sendable {
     public var threads: Int?
     /// Element type of the sequences' KV caches.
     public var cacheType: KVCacheType = .f16
+    /// Bytes of KV that finished sequences' caches may keep in host RAM for prefix reuse, beyond one cache
+    /// per slot (`--cache-ram MIB`; 0: only the slots' own caches).
+    public var cacheRAM: Int = ServerConfiguration.defaultCacheRAM
+    public static let defaultCacheRAM = 1024 << 20
     /// LoRA adapters a request can choose by name (`"adapter": NAME`), applied at run time, unmerged.
     public var adapters: [String: ScaledAdapter] = [:]
     /// Logs each request's prompt and generated text (off by default: logs carry ids, sizes and timings only).
@@ -48,6 +52,7 @@ public struct ServerConfiguration: Sendable {
         guard (0...65535).contains(port) else { throw bad("--port must be between 0 and 65535, got \(port)") }
         guard maxBodyBytes >= 1024 else { throw bad("the body limit must be at least 1024 bytes, got \(maxBodyBytes)") }
         if let apiKey, apiKey.isEmpty { throw bad("the API key is empty: give a non-empty key or none") }
+        guard cacheRAM >= 0 else { throw bad("--cache-ram must be 0 or more MiB, got \(cacheRAM >> 20)") }
         if let reasoningBudget, reasoningBudget < 0 { throw bad("--reasoning-budget must be 0 or more, got \(reasoningBudget)") }
     }
 }

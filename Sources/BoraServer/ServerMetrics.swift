@@ -5,6 +5,10 @@ import Prometheus
 final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     let promptTokens: Counter
+    let promptTokensCached: Counter
+    let promptTokensEvaluated: Counter
+    let cacheBytes: Gauge
+    let cacheEntries: Gauge
     let generatedTokens: Counter
     let timeToFirstToken: ValueHistogram
     let timePerOutputToken: ValueHistogram
@@ -18,7 +22,11 @@ final class ServerMetrics: Sendable {
         func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
             MetricNameDescriptor(namespace: "bora", metricName: metric, unitName: unit, helpText: help)
         }
-        promptTokens = registry.makeCounter(descriptor: name("prompt_tokens", "total", "Prompt tokens evaluated."))
+        promptTokens = registry.makeCounter(descriptor: name("prompt_tokens", "total", "Prompt tokens of the requests, evaluated or from the cache."))
+        promptTokensCached = registry.makeCounter(descriptor: name("prompt_tokens_cached", "total", "Prompt tokens served from the prompt cache."))
+        promptTokensEvaluated = registry.makeCounter(descriptor: name("prompt_tokens_evaluated", "total", "Prompt tokens evaluated."))
+        cacheBytes = registry.makeGauge(descriptor: name("prompt_cache", "bytes", "KV bytes held by free caches kept for prefix reuse (--cache-ram)."))
+        cacheEntries = registry.makeGauge(descriptor: name("prompt_cache", "entries", "Free caches holding a prefix for reuse."))
         generatedTokens = registry.makeCounter(descriptor: name("generated_tokens", "total", "Tokens generated."))
         timeToFirstToken = registry.makeValueHistogram(
             descriptor: name("time_to_first_token", "seconds", "From a generation's start to its first token."),

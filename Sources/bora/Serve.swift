@@ -27,6 +27,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Context window of each slot in tokens (default: the model's, at most 8192).") var context: Int?
     @Option(name: [.customLong("threads"), .customShort("t")], help: "Threads of the forward steps, shared by all slots (default: one per core).")
     var threads: Int?
+    @Option(name: .customLong("cache-ram"), help: "MiB of host RAM that finished conversations' KV caches may keep for prefix reuse, beyond one cache per slot (least recently used evicted; 0: off).")
+    var cacheRAM = ServerConfiguration.defaultCacheRAM >> 20
     @Option(name: .customLong("max-body"), help: "Largest request body in bytes (413 beyond).") var maxBody = 1 << 20
     @Option(name: .customLong("sliding-window"), help: "Attention window in tokens, overriding the model's (0: none).")
     var slidingWindow: Int?
@@ -61,6 +63,7 @@ struct Serve: AsyncParsableCommand {
         c.threads = threads
         c.cacheType = cache.cacheType
         c.maxBodyBytes = maxBody
+        c.cacheRAM = cacheRAM < 0 ? -1 : cacheRAM << 20
         c.logPrompts = logPrompts
         c.reasoningFormat = ReasoningFormat(rawValue: reasoningFormat) ?? .auto
         c.reasoningBudget = reasoningBudget

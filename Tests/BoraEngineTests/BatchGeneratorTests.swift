@@ -94,6 +94,43 @@ private final class Outcome: @unchecked Sendable {
         #expect(unrelated.text == (try alone.generate(prompt: other, maxTokens: 4, sampling: greedy()).text))
     }
 
+    /// Host-RAM prompt cache (`cacheRAM`): with one sequence slot, a conversation that takes turns with
+    /// another still finds its prefix parked (the other one starts from a copy of the prefix they share);
+    /// without it, the other conversation took the one cache. The parked caches stay under the budget (one
+    /// per slot is always kept).
+    @Test func parkedCachesKeepConversationsThatTakeTurns() throws {
+        let loaded = try LoadedModel(path: try TestPaths.smolLM2())
+        let first = try loaded.tokenize("The capital of France is"), other = try loaded.tokenize("Water boils at")
+        let shared = zip(first, other).prefix { $0 == $1 }.count
+        for ram in [0, 64 << 20] {
+            let engine = BatchGenerator(loaded: loaded, contextLength: 128, sequences: 1, threads: 2, cacheRAM: ram)
+            func run(_ prompt: [Int]) throws -> GenerationResult {
+                let o = Outcome()
+                try engine.submit(prompt: prompt, maxTokens: 4, sampling: greedy()) { _, _, _ in .proceed } onDone: { o.finish($0) }
+                #expect(o.wait())
+                return try #require(try o.result?.get()).result
+            }
+            let a = try run(first)
+            let b = try run(other)  // from a copy of the prefix it shares with a's cache, which stays parked
+            let alone = Generator(loaded: loaded, session: DecoderSession(model: loaded.model, contextLength: 128, threads: 2))
+            #expect(b.text == (try alone.generate(prompt: other, maxTokens: 4, sampling: greedy()).text))
+            let again = try run(first + a.tokens + (try loaded.tokenize(" The capital of Spain is")))
+            #expect((again.cachedPromptTokens ?? 0) == (ram == 0 ? shared : first.count + 3), "cacheRAM \(ram)")
+            #expect(engine.parked.entries == (ram == 0 ? 1 : 2))
+        }
+        let perPosition = KVCache.bytes(kvDim: loaded.config.kvDim, windows: Array(repeating: 0, count: loaded.config.blockCount),
+                                        positions: 1)
+        let budget = 20 * perPosition
+        let engine = BatchGenerator(loaded: loaded, contextLength: 128, sequences: 1, threads: 2, cacheRAM: budget)
+        for prompt in Self.prompts {
+            let o = Outcome()
+            try engine.submit(prompt: try loaded.tokenize(prompt), maxTokens: 4, sampling: greedy()) { _, _, _ in .proceed } onDone: { o.finish($0) }
+            #expect(o.wait())
+            let parked = engine.parked
+            #expect(parked.bytes <= budget || parked.entries <= 1, "\(parked) over \(budget)")
+        }
+    }
+
     /// A request that answers `.cancel` leaves after its current token and frees its sequence: the next
     /// request in line runs.
     @Test func cancelFreesTheSequence() throws {

@@ -29,10 +29,14 @@ import Testing
                 "bora_time_per_output_token_seconds_count 2",
                 "bora_queue_depth 0",
                 "bora_active_slots 0",
+                "bora_prompt_tokens_cached_total 0",
+                "bora_prompt_cache_entries 1",
             ] {
                 #expect(text.contains(line), "missing \(line) in:\n\(text)")
             }
             #expect(text.contains("bora_prompt_tokens_total "))
+            #expect(text.contains("bora_prompt_tokens_evaluated_total "))
+            #expect(text.contains("bora_prompt_cache_bytes "))
         }
     }
 }

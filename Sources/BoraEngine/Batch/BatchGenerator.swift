@@ -11,7 +11,10 @@ import Foundation
 ///
 /// A freed cache remembers the tokens it holds. A new request takes the free cache that shares the longest
 /// prefix with its prompt and evaluates only the rest (a chat's next turn repeats the whole conversation so
-/// far: only the new messages are evaluated), as llama.cpp's server does with `cache_prompt`.
+/// far: only the new messages are evaluated), as llama.cpp's server does with `cache_prompt`. Beyond the
+/// caches of the running sequences, finished ones stay parked in host RAM up to `cacheRAM` bytes (least
+/// recently used evicted first), so conversations that take turns on one slot, agents that branch and clients
+/// sharing a system prompt each find their prefix (llama-server's `--cache-ram`).
 ///
 /// The model runs on one dedicated thread; `submit` only queues. `onPiece` and `onDone` are called on that
 /// thread or, for `onPiece`, on one of the model's worker threads (rows of a step sample in parallel; the
@@ -34,9 +37,16 @@ public final class BatchGenerator: @unchecked Sendable {
     // Guarded by `lock`.
     private var pending: [BatchJob] = []
     private var chores: [@Sendable (DecoderSession) -> Void] = []
+    /// Free caches, least recently used first.
     private var idleCaches: [KVCache]
     /// The tokens each idle cache holds (by cache identity), for prefix reuse.
     private var cachedTokens: [ObjectIdentifier: [Int]] = [:]
+    /// The most positions each cache has held (its resident memory: pages once touched stay).
+    private var peakPositions: [ObjectIdentifier: Int] = [:]
+    /// Sequences running (each holds a cache).
+    private var running = 0
+    /// Bytes the free caches may hold (beyond the one per running sequence that is always kept).
+    public let cacheRAM: Int
     private var stopping = false
     private var loopRunning = false
 
@@ -44,7 +54,10 @@ public final class BatchGenerator: @unchecked Sendable {
     ///   - sequences: generations decoded together at most; more wait in line.
     ///   - threads: threads of the matrix products (shared by all sequences).
     ///   - cacheType: the element type of the sequences' KV caches.
-    public init(loaded: LoadedModel, contextLength: Int, sequences: Int, threads: Int, cacheType: KVCacheType = .f16) {
+    ///   - cacheRAM: bytes of KV the free caches may keep for prefix reuse (0: only the `sequences` caches).
+    public init(loaded: LoadedModel, contextLength: Int, sequences: Int, threads: Int, cacheType: KVCacheType = .f16,
+                cacheRAM: Int = 0) {
+        self.cacheRAM = max(0, cacheRAM)
         self.loaded = loaded
         self.contextLength = max(1, contextLength)
         capacity = max(1, sequences)
@@ -102,7 +115,20 @@ public final class BatchGenerator: @unchecked Sendable {
     public var load: (queued: Int, running: Int) {
         lock.lock()
         defer { lock.unlock() }
-        return (pending.count, capacity - idleCaches.count)
+        return (pending.count, running)
+    }
+
+    /// The free caches that hold tokens for reuse, and the bytes they hold (by the most positions each has
+    /// held), for metrics.
+    public var parked: (entries: Int, bytes: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (idleCaches.filter { cachedTokens[ObjectIdentifier($0)] != nil }.count, parkedBytes())
+    }
+
+    /// Bytes the free caches hold. Call with `lock` held.
+    private func parkedBytes() -> Int {
+        idleCaches.reduce(0) { $0 + $1.bytes(forPositions: peakPositions[ObjectIdentifier($1)] ?? 0) }
     }
 
     /// Stops the decoding thread after the current step; queued and running generations end cancelled
@@ -135,8 +161,9 @@ public final class BatchGenerator: @unchecked Sendable {
                 return
             }
             var joining: [(BatchJob, KVCache)] = []
-            while !pending.isEmpty, !idleCaches.isEmpty {
+            while !pending.isEmpty, running < capacity {
                 let job = pending.removeFirst()
+                running += 1
                 let (cache, reuse) = takeCache(for: job.state.prompt)
                 job.reused = reuse
                 joining.append((job, cache))
@@ -157,10 +184,11 @@ public final class BatchGenerator: @unchecked Sendable {
     }
 
     /// Takes the idle cache sharing the longest prefix with `prompt` (at most all but its last token, whose
-    /// logits the prefill must compute), and that prefix's length. Call with `lock` held, `idleCaches` not
-    /// empty.
+    /// logits the prefill must compute), and that prefix's length. Without a shared prefix: a cache that holds
+    /// nothing, a new one while fewer caches than sequences exist or the parked ones fit `cacheRAM`, else the
+    /// least recently used. Call with `lock` held.
     private func takeCache(for prompt: [Int]) -> (KVCache, Int) {
-        var best = idleCaches.count - 1, bestLength = 0
+        var best: Int?, bestLength = 0
         for (i, cache) in idleCaches.enumerated() {
             guard let held = cachedTokens[ObjectIdentifier(cache)] else { continue }
             var n = 0
@@ -168,9 +196,41 @@ public final class BatchGenerator: @unchecked Sendable {
             while n < limit, held[n] == prompt[n] { n += 1 }
             if n > bestLength { (best, bestLength) = (i, n) }
         }
-        let cache = idleCaches.remove(at: best)
+        let roomForAnother = idleCaches.isEmpty || running + idleCaches.count <= capacity || parkedBytes() < cacheRAM
+        if let b = best, let held = cachedTokens[ObjectIdentifier(idleCaches[b])], held.count > bestLength + 1, roomForAnother {
+            // Only part of what that cache holds is shared (a system prompt, an earlier turn of a branch): copy
+            // the shared prefix into a cache of its own and keep the longer one parked for its conversation.
+            let source = idleCaches[b]
+            let fresh = idleCaches.firstIndex(where: { cachedTokens[ObjectIdentifier($0)] == nil }).map { idleCaches.remove(at: $0) }
+                ?? session.makeCache()
+            guard fresh.copyPrefix(of: source, count: bestLength) else {
+                fresh.reset()
+                return (fresh, 0)
+            }
+            // The source was used just now: it moves to the most recently used end.
+            if let i = idleCaches.firstIndex(where: { $0 === source }) { idleCaches.append(idleCaches.remove(at: i)) }
+            return (fresh, bestLength)
+        }
+        if best == nil {
+            if let empty = idleCaches.firstIndex(where: { cachedTokens[ObjectIdentifier($0)] == nil }) {
+                best = empty
+            } else if roomForAnother {
+                return (session.makeCache(), 0)
+            }
+        }
+        let cache = idleCaches.remove(at: best ?? 0)
         cachedTokens[ObjectIdentifier(cache)] = nil
         return (cache, bestLength)
+    }
+
+    /// Drops the least recently used free caches while they hold more than `cacheRAM` bytes, keeping one per
+    /// sequence slot. Call with `lock` held.
+    private func evictParked() {
+        while idleCaches.count + running > capacity, !idleCaches.isEmpty, parkedBytes() > cacheRAM {
+            let cache = idleCaches.removeFirst()
+            cachedTokens[ObjectIdentifier(cache)] = nil
+            peakPositions[ObjectIdentifier(cache)] = nil
+        }
     }
 
     /// Runs `perform` work with the session bound to the chores' cache (it cannot fail: that cache was
@@ -267,9 +327,13 @@ public final class BatchGenerator: @unchecked Sendable {
         if let cache = job.cache {
             lock.lock()
             idleCaches.append(cache)
+            running -= 1
             // What the cache holds, unless a failure left it in doubt or an adapter changed its keys.
             let trusted = job.failure == nil && job.adapter == nil && job.fed.count == cache.count
             cachedTokens[ObjectIdentifier(cache)] = trusted ? job.fed : nil
+            let id = ObjectIdentifier(cache)
+            peakPositions[id] = max(peakPositions[id] ?? 0, cache.count, job.fed.count)
+            evictParked()
             lock.unlock()
             job.cache = nil
         }
