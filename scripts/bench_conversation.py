@@ -14,6 +14,7 @@ Only 127.0.0.1 is used. TTFT is the time to the first chunk whose delta carries 
 llama-cpp-python's server needs: pip install fastapi uvicorn sse-starlette starlette-context pydantic-settings
 """
 import argparse
+import contextlib
 import json
 import os
 import socket
@@ -84,32 +85,29 @@ def run_conversation(port, users, turns, history=None):
     return times, history
 
 
+@contextlib.contextmanager
+def server(cmd_for_port):
+    """A freshly started server, after one warm-up request: yields its port."""
+    port = free_port()
+    proc = start(cmd_for_port(port), port)
+    try:
+        chat(port, [{"role": "user", "content": "Hello!"}], 4)
+        yield port
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 def measure(name, cmd_for_port, reps):
     per_turn, cold8, inter, inter_cold = [], [], [], []
     for rep in range(reps):
-        port = free_port()
-        proc = start(cmd_for_port(port), port)
-        try:
-            chat(port, [{"role": "user", "content": "Hello!"}], 4)  # warm-up
+        with server(cmd_for_port) as port:
             times, history = run_conversation(port, conversation(rep), 8)
             per_turn.append(times)
-        finally:
-            proc.kill()
-            proc.wait()
-        # Turn 8's request on a fresh server.
-        port = free_port()
-        proc = start(cmd_for_port(port), port)
-        try:
-            chat(port, [{"role": "user", "content": "Hello!"}], 4)
+        with server(cmd_for_port) as port:  # turn 8's request on a fresh server
             cold8.append(chat(port, history[:-1])[0])
-        finally:
-            proc.kill()
-            proc.wait()
         # Two conversations interleaved on one slot; turn 4 of each, then the same requests cold.
-        port = free_port()
-        proc = start(cmd_for_port(port), port)
-        try:
-            chat(port, [{"role": "user", "content": "Hello!"}], 4)
+        with server(cmd_for_port) as port:
             a, b = [], []
             ua, ub = conversation(rep + 3), conversation(rep + 7)
             ta = tb = 0.0
@@ -117,17 +115,8 @@ def measure(name, cmd_for_port, reps):
                 ta = run_conversation(port, [ua[turn]], 1, a)[0][0]
                 tb = run_conversation(port, [ub[turn]], 1, b)[0][0]
             inter.append((ta, tb))
-        finally:
-            proc.kill()
-            proc.wait()
-        port = free_port()
-        proc = start(cmd_for_port(port), port)
-        try:
-            chat(port, [{"role": "user", "content": "Hello!"}], 4)
+        with server(cmd_for_port) as port:
             inter_cold.append((chat(port, a[:-1])[0], chat(port, b[:-1])[0]))
-        finally:
-            proc.kill()
-            proc.wait()
     turns = [statistics.median(t[i] for t in per_turn) for i in range(8)]
     row = {"server": name, "ttft_ms": [round(t * 1000, 1) for t in turns],
            "turn8_over_turn1": turns[7] / turns[0],
