@@ -50,7 +50,8 @@ public enum Attention {
 
     /// For h < heads: `out[h * headDim ..< (h + 1) * headDim] = sum_j p_hj v_j`, p_h = softmax over the
     /// rows j of `spans` (in order) of `scale * q_h . k_j`, with q_h at `queries + h * headDim`. At least one
-    /// row in all. Synchronous; no heap allocation (a 528-byte stack buffer).
+    /// row in all. Synchronous; no heap allocation (stack buffers: 528 bytes, and 2 x 32 x headDim elements
+    /// for tiles across span boundaries).
     public static func attend<E: AttentionElement>(
         queries: UnsafePointer<Float>, heads: Int, headDim hd: Int, scale: Float,
         spans: (Span<E>, Span<E>, Span<E>), out: UnsafeMutablePointer<Float>
