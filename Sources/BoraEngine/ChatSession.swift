@@ -89,7 +89,25 @@ public final class ChatSession {
 
     public func reset() { messages.removeAll() }
 
-    /// `{"system": ..., "messages": [{"role", "content"}, ...]}`.
+    /// What identifies the model in a saved KV state: its shape and the size of its file(s). A state saved
+    /// with another model (or another file of the same shape and size: not detected) is refused by shape.
+    public var modelFingerprint: String {
+        let c = loaded.config
+        var size = 0
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: loaded.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            for name in (try? fm.contentsOfDirectory(atPath: loaded.path)) ?? [] {
+                size += ((try? fm.attributesOfItem(atPath: loaded.path + "/" + name))?[.size] as? Int) ?? 0
+            }
+        } else {
+            size = ((try? fm.attributesOfItem(atPath: loaded.path))?[.size] as? Int) ?? 0
+        }
+        return "\(c.architecture) \(c.blockCount) layers, width \(c.embeddingLength), heads \(c.headCount)/\(c.headCountKV)x\(c.headDim), vocabulary \(c.vocabularySize), \(size) bytes"
+    }
+
+    /// `{"system": ..., "messages": [{"role", "content"}, ...]}`, and next to it (`path` + ".kv") what the cache
+    /// holds (`KVCache.writeState`), so `load` continues without evaluating the conversation again.
     public func save(to path: String) throws(EngineError) {
         var obj: [(String, JSONValue)] = []
         if let system { obj.append(("system", .string(system))) }
@@ -97,8 +115,17 @@ public final class ChatSession {
         do { try Data(JSONValue.object(obj).dumps(.init(ensureASCII: false, indent: 2)).utf8).write(to: URL(fileURLWithPath: path)) } catch {
             throw .invalidParameter("cannot write '\(path)': \(error.localizedDescription)")
         }
+        let cache = generator.session.cache
+        try? FileManager.default.removeItem(atPath: path + ".kv")
+        if cache.count > 0, cached.count >= cache.count {
+            do { try cache.writeState(to: path + ".kv", tokens: Array(cached.prefix(cache.count)), model: modelFingerprint) } catch {
+                throw .invalidParameter("\(error)")
+            }
+        }
     }
 
+    /// Loads a conversation saved by `save`, and its KV state when the `.kv` file is next to it (refused,
+    /// with the reason, when it is from another model, cache type or shape, or damaged).
     public func load(from path: String) throws(EngineError) {
         guard let data = FileManager.default.contents(atPath: path) else { throw .invalidParameter("cannot read '\(path)': check the path") }
         let json: JSONValue
@@ -111,6 +138,11 @@ public final class ChatSession {
                 throw .invalidParameter("'\(path)': messages[\(i)] needs a role (user or assistant) and a content string")
             }
             loadedMessages.append((role, content))
+        }
+        if FileManager.default.fileExists(atPath: path + ".kv") {
+            do { cached = try generator.session.cache.readState(from: path + ".kv", model: modelFingerprint) } catch {
+                throw .invalidParameter("\(error) (or delete it to load the conversation without its cache)")
+            }
         }
         system = json["system"]?.string
         messages = loadedMessages

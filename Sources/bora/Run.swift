@@ -120,8 +120,8 @@ struct Run: ParsableCommand {
             /set NAME VALUE     temperature, top_k, top_p, min_p, repeat_penalty, seed, max_tokens
             /think on|off|auto  switch a thinking model's thinking (auto: the model's default)
             /reset              forget the conversation
-            /save FILE          save the conversation as JSON
-            /load FILE          load a saved conversation
+            /save FILE          save the conversation as JSON (and its KV cache as FILE.kv)
+            /load FILE          load a saved conversation (and its KV cache, if FILE.kv is there)
             /bye                leave
             \"\"\" ... \"\"\"         multi-line input (or end a line with \\ to continue it)
             Arrow keys edit and recall earlier lines; Ctrl-A/E start/end, Ctrl-U/K/W delete,
@@ -136,7 +136,8 @@ struct Run: ParsableCommand {
             print("conversation reset")
         case "/save" where parts.count > 1:
             try chat.save(to: parts[1])
-            print("saved \(chat.messages.count) messages to \(parts[1])")
+            let kv = FileManager.default.fileExists(atPath: parts[1] + ".kv") ? " and its KV cache to \(parts[1]).kv" : ""
+            print("saved \(chat.messages.count) messages to \(parts[1])\(kv)")
         case "/load" where parts.count > 1:
             try chat.load(from: parts[1])
             print("loaded \(chat.messages.count) messages")

@@ -1,4 +1,5 @@
 import BoraEngine
+import BoraModels
 import BoraServer
 import BoraTokenizers
 import Foundation
@@ -66,5 +67,47 @@ extension ChatSessionReuseTests {
         #expect(cold["usage"]?["prompt_tokens_details"] == nil)
         let text = { (r: JSONValue?) in r?["choices"]?.array?.first?["message"]?["content"]?.string }
         #expect(text(warm) != nil && text(warm) == text(cold), "warm \(text(warm) ?? "") / cold \(text(cold) ?? "")")
+    }
+}
+
+/// `bora run`'s /save and /load keep the KV state (`FILE.kv`): a loaded conversation continues from its
+/// cache, answering as the session that saved it; a state from another model, another cache type or a
+/// damaged file is refused with the reason.
+@Suite("Chat session KV state", .serialized)
+struct ChatSessionStateTests {
+    @Test func savedStateContinuesAndBadStatesAreRefused() throws {
+        let loaded = try ServerFixture.loaded.get()
+        func session(_ type: KVCacheType = .f32) -> ChatSession {
+            ChatSession(loaded: loaded, contextLength: 512, threads: 2, sampling: .greedy, maxTokens: 16, cacheType: type)
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bora-chat-state-\(getpid()).json").path
+        defer { for f in [file, file + ".kv"] { try? FileManager.default.removeItem(atPath: f) } }
+        let original = session()
+        try original.respond(to: "Name a color.") { _ in }
+        try original.save(to: file)
+        #expect(FileManager.default.fileExists(atPath: file + ".kv"))
+        let expected = try original.respond(to: "And a fruit?") { _ in }
+
+        let restored = session()
+        try restored.load(from: file)
+        let answer = try restored.respond(to: "And a fruit?") { _ in }
+        #expect((answer.cachedPromptTokens ?? 0) > 20, "the saved cache is used")
+        #expect(answer.tokens == expected.tokens)
+
+        #expect(throws: EngineError.self) { try session(.f16).load(from: file) }
+        let other = try #require(ThinkingModelTests.models["tekken-v13"]).get()
+        let otherSession = ChatSession(loaded: other, contextLength: 512, threads: 1, sampling: .greedy, maxTokens: 4, cacheType: .f32)
+        do {
+            try otherSession.load(from: file)
+            Issue.record("a state from another model was accepted")
+        } catch { #expect("\(error)".contains("another model"), "\(error)") }
+
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file + ".kv")))
+        bytes[bytes.count / 2] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: file + ".kv"))
+        do {
+            try session().load(from: file)
+            Issue.record("a damaged state was accepted")
+        } catch { #expect("\(error)".contains("checksum"), "\(error)") }
     }
 }
