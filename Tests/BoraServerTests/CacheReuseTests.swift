@@ -26,6 +26,7 @@ struct ChatSessionReuseTests {
         let saved = ChatSession(loaded: loaded, contextLength: 512, threads: 2, sampling: .greedy, maxTokens: 24, cacheType: .f32)
         try saved.respond(to: "Name a color.") { _ in }
         try saved.save(to: file)
+        try FileManager.default.removeItem(atPath: file + ".kv")  // the messages alone: a cold start
         let cold = ChatSession(loaded: loaded, contextLength: 512, threads: 2, sampling: .greedy, maxTokens: 24, cacheType: .f32)
         try cold.load(from: file)
         let again = try cold.respond(to: "And a fruit?") { _ in }
