@@ -71,7 +71,11 @@ public final class ChatSession {
         var answer = ""
         let result = try generator.generate(prompt: prompt, maxTokens: min(maxTokens, room), sampling: sampling,
                                             thinking: control, cached: cached) { piece, token in
-            let parts: [ThoughtSplitter.Part] = if splitter != nil { splitter?.feed(piece, token: token) ?? [] } else { [.answer(piece)] }
+            var parts = [ThoughtSplitter.Part.answer(piece)]
+            if var s = splitter {
+                parts = s.feed(piece, token: token)
+                splitter = s
+            }
             for part in parts {
                 switch part {
                 case let .thought(t): onThought(t)

@@ -37,10 +37,7 @@ extension Generator {
         var state = try SequenceState(loaded: loaded, prompt: prompt, maxTokens: maxTokens, sampling: sampling,
                                       capacity: session.cache.contextLength, constraint: constraint, thinking: thinking)
         func steer(_ text: String, _ token: Int, _: TokenLogprob?) -> GenerationControl { onPiece(text, token) }
-        // The shared prefix, short of the whole prompt (its last token is evaluated for the first logits).
-        var shared = 0
-        let limit = min(cached.count, session.cache.count, prompt.count - 1)
-        while shared < limit, cached[shared] == prompt[shared] { shared += 1 }
+        var shared = Self.reusablePrefix(held: cached.prefix(session.cache.count), prompt: prompt)
         if shared == 0 || !session.cache.truncate(to: shared) {
             shared = 0
             session.reset()
@@ -52,6 +49,17 @@ extension Generator {
             logits = try evaluate([token])
         }
         return state.finish(onPiece: steer)
+    }
+
+    /// How many leading tokens of `prompt` a cache holding `held` can keep: their shared prefix, short of the
+    /// whole prompt (its last token must be evaluated for the first logits).
+    static func reusablePrefix(held: some Collection<Int>, prompt: [Int]) -> Int {
+        var n = 0
+        for (a, b) in zip(held, prompt.dropLast()) {
+            guard a == b else { break }
+            n += 1
+        }
+        return n
     }
 
     /// The logits after `tokens`, evaluated at the session's next positions.

@@ -116,8 +116,7 @@ struct SequenceState {
                 if free || (phase == .undecided && f == thinking?.open) { return f }
                 if let constraint, try constraint.allows(f, remaining: remaining) { return f }
             }
-            if free { return sampler.sample(logits, history: history, generated: generated.count, banned: banned) }
-            guard let constraint else { return sampler.sample(logits, history: history, generated: generated.count, banned: banned) }
+            guard !free, let constraint else { return sampler.sample(logits, history: history, generated: generated.count, banned: banned) }
             if phase == .undecided, let open = thinking?.open {
                 // think? (answer): the model's own choice between a thought and the constrained answer.
                 let t = sampler.sample(logits, history: history, generated: generated.count, banned: banned)

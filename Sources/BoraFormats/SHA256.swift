@@ -44,6 +44,14 @@ public struct SHA256: Sendable {
 
     /// The digest as 64 lowercase hex digits.
     public mutating func finalizeHex() -> String {
+        finalize().map { byte in
+            let s = String(byte, radix: 16)
+            return s.count == 1 ? "0" + s : s
+        }.joined()
+    }
+
+    /// The digest's 32 bytes.
+    public mutating func finalize() -> [UInt8] {
         let bits = length &* 8
         var tail: [UInt8] = [0x80]
         while (buffer.count + tail.count) % 64 != 56 { tail.append(0) }
@@ -51,10 +59,7 @@ public struct SHA256: Sendable {
         let saved = length
         update(tail)
         length = saved
-        return h.map { word in
-            let s = String(word, radix: 16)
-            return String(repeating: "0", count: 8 - s.count) + s
-        }.joined()
+        return h.flatMap { word in (0..<4).reversed().map { UInt8(truncatingIfNeeded: word >> (UInt32($0) * 8)) } }
     }
 
     private mutating func compress(_ block: UnsafeRawBufferPointer) {

@@ -39,7 +39,7 @@ extension KVCache {
         }
         var hash = SHA256()
         hash.update(out)
-        out += Self.bytes(hex: hash.finalizeHex())
+        out += hash.finalize()
         do { try Data(out).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
             throw KVStateError("cannot write the KV state to '\(path)': \(error.localizedDescription)")
         }
@@ -54,8 +54,8 @@ extension KVCache {
         func bad(_ why: String) -> KVStateError { KVStateError("'\(path)' is not a usable KV state: \(why)") }
         guard bytes.count >= 48, Array(bytes[0..<8]) == Self.stateMagic else { throw bad("it does not start with BORAKV01") }
         var hash = SHA256()
-        hash.update(Array(bytes[..<(bytes.count - 32)]))
-        guard Self.bytes(hex: hash.finalizeHex()) == Array(bytes[(bytes.count - 32)...]) else {
+        bytes.withUnsafeBytes { hash.update(UnsafeRawBufferPointer(rebasing: $0[..<(bytes.count - 32)])) }
+        guard hash.finalize()[...] == bytes[(bytes.count - 32)...] else {
             throw bad("its checksum does not match (the file is damaged or cut short): save the conversation again")
         }
         var length: UInt64 = 0
@@ -91,12 +91,5 @@ extension KVCache {
         }
         count = n
         return tokens
-    }
-
-    static func bytes(hex: String) -> [UInt8] {
-        var out: [UInt8] = []
-        var chars = hex.makeIterator()
-        while let a = chars.next(), let b = chars.next(), let v = UInt8(String([a, b]), radix: 16) { out.append(v) }
-        return out
     }
 }

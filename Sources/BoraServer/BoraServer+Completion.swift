@@ -6,7 +6,7 @@ import Hummingbird
 extension BoraServer {
     /// One completion request from body to response: parse and validate the fields, build the prompt, check
     /// it fits the context window, wait for a slot, then answer whole or as server-sent events.
-    /// `chat`: a chat request, whose thought a thinking model's answer splits off (`reasoning(...)`).
+    /// `chat`: a chat request, whose thought a thinking model's answer splits off (`reasoningFormat`).
     func complete(_ request: Request, context: BasicRequestContext, kind: CompletionFormat.Kind, chat: Bool = false,
                   prompt: (JSONFields) throws(APIError) -> [Int]) async throws -> Response {
         let body = try await readBody(request)

@@ -41,7 +41,7 @@ struct CompletionFormat: Sendable {
         var body: JSONValue = toolCalls != .null && content.isEmpty ? .null : .string(content)
         var pairs: [(String, JSONValue)] = [("role", .string("assistant"))]
         if !thought.isEmpty, reasoning == .mistral {
-            body = .array([Self.thinkingChunk(thought)] + (content.isEmpty ? [] : [Self.textChunk(content)]))
+            body = .array([Self.thinkingChunk(thought)] + (content.isEmpty ? [] : [Prompts.textPart(content)]))
         }
         pairs.append(("content", body))
         if !thought.isEmpty, reasoning == .openai { pairs.append(("reasoning_content", .string(thought))) }
@@ -49,11 +49,11 @@ struct CompletionFormat: Sendable {
         return .object(pairs)
     }
 
+    /// Mistral's thinking chunk as its API answers it (the thought a list of text chunks; a request's own
+    /// thinking parts carry it as a string, `Prompts.thinkingPart`).
     static func thinkingChunk(_ text: String) -> JSONValue {
-        .object([("type", .string("thinking")), ("thinking", .array([textChunk(text)]))])
+        .object([("type", .string("thinking")), ("thinking", .array([Prompts.textPart(text)]))])
     }
-
-    static func textChunk(_ text: String) -> JSONValue { .object([("type", .string("text")), ("text", .string(text))]) }
 
     /// A streamed piece of thought: `delta.reasoning_content`, or a thinking chunk in `delta.content`.
     func reasoningChunk(_ text: String, index: Int = 0) -> JSONValue {
@@ -113,7 +113,7 @@ struct CompletionFormat: Sendable {
         let lp = logprobs.map { logprobsJSON($0) }
         switch kind {
         case .chat:
-            let content: JSONValue = afterThought && reasoning == .mistral ? .array([Self.textChunk(text)]) : .string(text)
+            let content: JSONValue = afterThought && reasoning == .mistral ? .array([Prompts.textPart(text)]) : .string(text)
             return envelope("chat.completion.chunk", choices: [choice(("delta", .object([("content", content)])), finish: nil, logprobs: lp, index: index)], usage: nil)
         case .text:
             return envelope("text_completion", choices: [choice(("text", .string(text)), finish: nil, logprobs: lp, index: index)], usage: nil)

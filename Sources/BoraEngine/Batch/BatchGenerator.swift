@@ -191,9 +191,7 @@ public final class BatchGenerator: @unchecked Sendable {
         var best: Int?, bestLength = 0
         for (i, cache) in idleCaches.enumerated() {
             guard let held = cachedTokens[ObjectIdentifier(cache)] else { continue }
-            var n = 0
-            let limit = min(held.count, prompt.count - 1)
-            while n < limit, held[n] == prompt[n] { n += 1 }
+            let n = Generator.reusablePrefix(held: held, prompt: prompt)
             if n > bestLength { (best, bestLength) = (i, n) }
         }
         let roomForAnother = idleCaches.isEmpty || running + idleCaches.count <= capacity || parkedBytes() < cacheRAM
